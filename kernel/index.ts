@@ -1,0 +1,9 @@
+/** @file The kernel's TypeScript API (usable without VS Code or Python). */
+
+import "./backend/eager.js";
+export * as lax from "./lax/index.js";
+export { Array } from "./backend/array.js";
+export { makeJaxpr, evalJaxpr, ClosedJaxpr, Jaxpr } from "./ir/jaxpr.js";
+export { printJaxpr } from "./ir/print.js";
+export { ShapedArray } from "./ir/shape.js";
+export { config } from "./ir/dtype.js";

@@ -1,0 +1,250 @@
+/**
+ * @file The trace machinery, after Autodidax: values, tracers, traces, the trace stack, `bind`,
+ * and the primitive registry. Nothing here names a specific primitive.
+ */
+
+import { type DType, isFloat, defaultFloat, defaultInt } from "./dtype.js";
+import { ShapedArray } from "./shape.js";
+import type { PrimitiveRules } from "./rules.js";
+
+export type Params = Readonly<Record<string, unknown>>;
+
+/**
+ * Operations on values that the numpy layer provides (so that `x.add(y)` works on tracers and
+ * arrays alike without `ir` importing the layers above it).
+ */
+export interface ValueMethods {
+  [name: string]: (...args: never[]) => unknown;
+}
+let methods: ValueMethods | null = null;
+export function installValueMethods(m: ValueMethods): void {
+  methods = m;
+}
+export function valueMethod(name: string): (...args: unknown[]) => unknown {
+  const fn = methods?.[name];
+  if (!fn) throw new Error(`Array method ${name} is not available (is kernel/numpy loaded?)`);
+  return fn as (...args: unknown[]) => unknown;
+}
+
+/** What tracers and concrete arrays share: an abstract value. */
+export abstract class JaxValue {
+  abstract get aval(): ShapedArray;
+  get shape(): readonly number[] {
+    return this.aval.shape;
+  }
+  get dtype(): DType {
+    return this.aval.dtype;
+  }
+  get ndim(): number {
+    return this.aval.ndim;
+  }
+  get size(): number {
+    return this.aval.size;
+  }
+  get weakType(): boolean {
+    return this.aval.weakType;
+  }
+}
+
+/** A value inside a transformation: boxes a value of a lower level, tagged with its trace. */
+export abstract class Tracer extends JaxValue {
+  abstract readonly trace: Trace;
+  /** Unbox as far as possible (Autodidax's full_lower). */
+  fullLower(): Value {
+    return this;
+  }
+  override toString(): string {
+    return `Traced<${this.aval.toString()}>with<${this.trace.constructor.name}>`;
+  }
+}
+
+/** A value with data (not a tracer): the runtime's Array. */
+export abstract class ConcreteArray extends JaxValue {
+  /** The Python-like value of a size-1 array. */
+  abstract item(): number | boolean;
+}
+
+/**
+ * A host scalar with a dtype (JAX's weakly typed Python scalar after lax has given it the dtype
+ * of the other operand). It becomes a literal in jaxprs and a 0-d array when evaluated.
+ */
+export class TypedScalar extends ConcreteArray {
+  readonly aval: ShapedArray;
+  constructor(readonly value: number | boolean, dtype: DType, weak = true) {
+    super();
+    this.aval = new ShapedArray([], dtype, weak);
+  }
+  item(): number | boolean {
+    return this.value;
+  }
+  scalarLiteral(): number | boolean {
+    return this.value;
+  }
+  override toString(): string {
+    return String(this.value);
+  }
+}
+
+/**
+ * lax's implicit handling of Python scalars: a JS number or boolean next to typed operands takes
+ * the dtype of the first of them (weakly typed), as `lax.mul(x, 2.0)` does in JAX.
+ */
+export function typedScalars(args: readonly Value[]): Value[] {
+  const typed = args.find((a) => a instanceof JaxValue) as JaxValue | undefined;
+  if (!typed) return [...args];
+  return args.map((a) => (typeof a === "number" || typeof a === "boolean" ? new TypedScalar(typeof a === "boolean" ? Number(a) : a, typed.dtype) : a));
+}
+
+/** Values that flow through `bind`: tracers, concrete arrays, and Python-like scalars (weak). */
+export type Value = JaxValue | number | boolean;
+
+export const isTracer = (x: unknown): x is Tracer => x instanceof Tracer;
+
+/** The abstract value of anything `bind` accepts. Numbers are weakly typed, like Python scalars. */
+export function getAval(x: Value): ShapedArray {
+  if (x instanceof JaxValue) return x.aval;
+  if (typeof x === "boolean") return new ShapedArray([], "bool", false);
+  if (typeof x === "number") return new ShapedArray([], Number.isInteger(x) ? defaultInt() : defaultFloat(), true);
+  throw new TypeError(`Value of type ${typeof x} is not a valid JAX type`);
+}
+
+/** The abstract value of a Python-like scalar that is declared float (e.g. `2.0`). */
+export function scalarAval(x: number, float: boolean): ShapedArray {
+  return new ShapedArray([], float || !Number.isInteger(x) ? defaultFloat() : defaultInt(), true);
+}
+
+export const isFloatValue = (x: Value): boolean => isFloat(getAval(x).dtype);
+
+// ---- traces ---------------------------------------------------------------------------------
+
+export class MainTrace {
+  constructor(
+    readonly level: number,
+    readonly traceType: new (main: MainTrace) => Trace,
+    readonly globalData: unknown,
+  ) {}
+}
+
+export abstract class Trace {
+  constructor(readonly main: MainTrace) {}
+  /** Box a value that belongs to no trace of this level or above. */
+  abstract pure(x: Value): Value;
+  /** Box a tracer of a lower level. */
+  lift(x: Value): Value {
+    return this.pure(x);
+  }
+  abstract processPrimitive(prim: string, tracers: Value[], params: Params): Value[];
+}
+
+/** The bottom of the stack: applies primitives to concrete values. */
+export class EvalTrace extends Trace {
+  pure(x: Value): Value {
+    return x;
+  }
+  processPrimitive(prim: string, values: Value[], params: Params): Value[] {
+    if (!evaluator) throw new Error("No evaluator installed (is kernel/backend loaded?)");
+    return evaluator(prim, values, params);
+  }
+}
+
+export type Evaluator = (prim: string, values: Value[], params: Params) => Value[];
+let evaluator: Evaluator | null = null;
+/** The runtime installs how concrete values are computed (kernels on a backend). */
+export function installEvaluator(e: Evaluator): void {
+  evaluator = e;
+}
+
+const traceStack: MainTrace[] = [new MainTrace(0, EvalTrace, null)];
+let dynamicTrace: MainTrace | null = null;
+
+export const currentTraceLevel = (): number => traceStack.length - 1;
+
+/** Runs `fn` with a new main trace pushed on the stack (Autodidax's new_main). */
+export function newMain<R>(traceType: new (main: MainTrace) => Trace, globalData: unknown, fn: (main: MainTrace) => R): R {
+  const main = new MainTrace(traceStack.length, traceType, globalData);
+  traceStack.push(main);
+  try {
+    return fn(main);
+  } finally {
+    traceStack.pop();
+  }
+}
+
+/** Like newMain, and makes it the dynamic trace: everything is staged into it (omnistaging). */
+export function newDynamic<R>(traceType: new (main: MainTrace) => Trace, globalData: unknown, fn: (main: MainTrace) => R): R {
+  return newMain(traceType, globalData, (main) => {
+    const prev = dynamicTrace;
+    dynamicTrace = main;
+    try {
+      return fn(main);
+    } finally {
+      dynamicTrace = prev;
+    }
+  });
+}
+
+function findTopTrace(xs: readonly Value[]): Trace {
+  let top = traceStack[0];
+  for (const x of xs) {
+    if (x instanceof Tracer && x.trace.main.level > top.level) top = x.trace.main;
+  }
+  if (dynamicTrace && dynamicTrace.level > top.level) top = dynamicTrace;
+  return new top.traceType(top);
+}
+
+/** Raised when a tracer is used outside the transformation that made it. */
+export class UnexpectedTracerError extends Error {
+  constructor(msg: string) {
+    super(msg);
+    this.name = "UnexpectedTracerError";
+  }
+}
+
+function fullRaise(trace: Trace, val: Value): Value {
+  if (!(val instanceof Tracer)) return trace.pure(val);
+  const level = trace.main.level;
+  if (val.trace.main === trace.main) return val;
+  if (val.trace.main.level < level) return trace.lift(val);
+  if (val.trace.main.level > level) {
+    throw new UnexpectedTracerError(
+      `Encountered an unexpected tracer: a value from a transformation that has already finished (${val.toString()}). ` +
+        "This usually means a traced value escaped a function through a global or a closure.",
+    );
+  }
+  throw new UnexpectedTracerError(`Different traces at the same level: ${val.trace.constructor.name}, ${trace.constructor.name}`);
+}
+
+export function fullLower(v: Value): Value {
+  return v instanceof Tracer ? v.fullLower() : v;
+}
+
+/** Applies a primitive: finds the top trace among the arguments and lets it process the call. */
+export function bind(prim: string, args: readonly Value[], params: Params = {}): Value[] {
+  const top = findTopTrace(args);
+  const tracers = args.map((a) => fullRaise(top, a));
+  return top.processPrimitive(prim, tracers, params).map(fullLower);
+}
+
+/** `bind` for primitives with a single result. */
+export function bind1(prim: string, args: readonly Value[], params: Params = {}): Value {
+  return bind(prim, args, params)[0];
+}
+
+// ---- the primitive registry -----------------------------------------------------------------
+
+const registry = new Map<string, PrimitiveRules>();
+
+/** Registers a primitive with all its rules (one stanza, in kernel/lax). */
+export function definePrimitive(name: string, rules: PrimitiveRules): string {
+  if (registry.has(name)) throw new Error(`Primitive ${name} is defined twice`);
+  registry.set(name, rules);
+  return name;
+}
+
+export function rulesOf(prim: string): PrimitiveRules {
+  const r = registry.get(prim);
+  if (!r) throw new Error(`Unknown primitive: ${prim}`);
+  return r;
+}
+
+export const primitiveNames = (): string[] => [...registry.keys()];

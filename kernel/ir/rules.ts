@@ -1,0 +1,66 @@
+/**
+ * @file The rules a primitive stanza must provide, one field per transformation. The interface
+ * is what makes a missing rule a compile error: `definePrimitive(name, { ... })` type-checks only
+ * when every rule is there.
+ */
+
+import type { Params, Value } from "./core.js";
+import type { ShapedArray } from "./shape.js";
+import type { View } from "../codegen/exp.js";
+import type { DType } from "./dtype.js";
+
+/** A symbolic zero tangent or cotangent: costs nothing and is never materialized. */
+export class Zero {
+  constructor(readonly aval: ShapedArray) {}
+}
+export type MaybeZero = Value | Zero;
+
+/** A linear input whose value is unknown during transposition (JAX's ad.UndefinedPrimal). */
+export class UndefinedPrimal {
+  constructor(readonly aval: ShapedArray) {}
+}
+
+/** JVP: primals and tangents in, primal and tangent outputs out. */
+export type JvpRule = (primals: Value[], tangents: MaybeZero[], params: Params) => [Value[], MaybeZero[]];
+
+/**
+ * Transpose of a primitive that is linear in its undefined inputs: given the output cotangents,
+ * the cotangent of every input (`null` for inputs that are defined, i.e. not linear).
+ */
+export type TransposeRule = (cts: MaybeZero[], args: (Value | UndefinedPrimal)[], params: Params) => (MaybeZero | null)[];
+
+/** The batch dimension of each value (`null`: not batched). */
+export type BDim = number | null;
+/** Batching: values with their batch dims in, outputs with their batch dims out. */
+export type BatchRule = (args: Value[], dims: BDim[], params: Params, axisSize: number) => [Value[], BDim[]];
+
+/** A plain host array, for primitives computed by sequential code (sort, scatter, linalg, …). */
+export interface HostArray {
+  readonly data: HostData;
+  readonly shape: readonly number[];
+  readonly dtype: DType;
+}
+export type HostData = Float32Array | Float64Array | Int32Array | Uint32Array | Uint8Array | Int8Array | Int16Array | Uint16Array | BigInt64Array | BigUint64Array;
+
+/**
+ * How a primitive is computed:
+ * - fusible: as views (elementwise, movement, reductions): the JIT fuses these into kernels;
+ * - host: sequential code over host arrays (runs on the CPU; GPU data is read back);
+ * - impl: in terms of other primitives (higher-order primitives evaluating sub-jaxprs, composites).
+ */
+export type Lowering =
+  | { readonly kind: "fusible"; readonly rule: (ins: View[], params: Params, outAvals: ShapedArray[]) => View[] }
+  | { readonly kind: "host"; readonly run: (ins: HostArray[], params: Params, outAvals: ShapedArray[]) => HostArray[] }
+  | { readonly kind: "impl"; readonly impl: (args: Value[], params: Params) => Value[] };
+
+/** All the rules of one primitive, side by side. */
+export interface PrimitiveRules {
+  /** Output avals from input avals; raises JAX's errors for bad shapes and dtypes. */
+  readonly abstractEval: (avals: ShapedArray[], params: Params) => ShapedArray[];
+  /** Forward-mode derivative, or "nondiff" for primitives whose outputs have zero tangents (comparisons, argmax, …). */
+  readonly jvp: JvpRule | "nondiff";
+  /** For primitives linear in some inputs; null for non-linear primitives. */
+  readonly transpose: TransposeRule | null;
+  readonly batch: BatchRule;
+  readonly lower: Lowering;
+}
