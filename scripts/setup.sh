@@ -28,5 +28,5 @@ if [ ${#need_apt[@]} -gt 0 ] || [ $lavapipe_ok = 0 ]; then
 fi
 
 if [ ! -d node_modules ] || [ package.json -nt node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --no-audit --no-fund --allow-scripts=esbuild,webgpu || npm install --no-audit --no-fund
+  npm ci --no-audit --no-fund
 fi
