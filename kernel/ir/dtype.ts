@@ -153,8 +153,9 @@ export const iinfo = (d: DType): { min: number; max: number } => {
     case "uint16": return { min: 0, max: 65535 };
     case "int32": return { min: -2147483648, max: 2147483647 };
     case "uint32": return { min: 0, max: 4294967295 };
-    case "int64": return { min: -9223372036854775808, max: 9223372036854775807 };
-    case "uint64": return { min: 0, max: 18446744073709551615 };
+    // 64-bit bounds as the nearest doubles (JS numbers cannot hold them exactly).
+    case "int64": return { min: -(2 ** 63), max: 2 ** 63 };
+    case "uint64": return { min: 0, max: 2 ** 64 };
     default: throw new TypeError(`iinfo takes an integer dtype, not ${d}`);
   }
 };
