@@ -44,7 +44,71 @@ export abstract class JaxValue {
   get weakType(): boolean {
     return this.aval.weakType;
   }
+
+  // Array methods (NumPy's and JAX's), implemented by kernel/numpy: operands are anything
+  // jnp accepts (arrays, tracers, JS numbers, nested lists); options use NumPy's names.
+  add(y: unknown): JaxValue { return m("add", this, y); }
+  sub(y: unknown): JaxValue { return m("sub", this, y); }
+  mul(y: unknown): JaxValue { return m("mul", this, y); }
+  div(y: unknown): JaxValue { return m("div", this, y); }
+  floordiv(y: unknown): JaxValue { return m("floordiv", this, y); }
+  mod(y: unknown): JaxValue { return m("mod", this, y); }
+  pow(y: unknown): JaxValue { return m("pow", this, y); }
+  matmul(y: unknown): JaxValue { return m("matmul", this, y); }
+  neg(): JaxValue { return m("neg", this); }
+  abs(): JaxValue { return m("abs", this); }
+  eq(y: unknown): JaxValue { return m("eq", this, y); }
+  ne(y: unknown): JaxValue { return m("ne", this, y); }
+  lt(y: unknown): JaxValue { return m("lt", this, y); }
+  le(y: unknown): JaxValue { return m("le", this, y); }
+  gt(y: unknown): JaxValue { return m("gt", this, y); }
+  ge(y: unknown): JaxValue { return m("ge", this, y); }
+  and(y: unknown): JaxValue { return m("and", this, y); }
+  or(y: unknown): JaxValue { return m("or", this, y); }
+  xor(y: unknown): JaxValue { return m("xor", this, y); }
+  invert(): JaxValue { return m("invert", this); }
+  sum(opts?: object): JaxValue { return m("sum", this, opts); }
+  prod(opts?: object): JaxValue { return m("prod", this, opts); }
+  mean(opts?: object): JaxValue { return m("mean", this, opts); }
+  var(opts?: object): JaxValue { return m("var", this, opts); }
+  std(opts?: object): JaxValue { return m("std", this, opts); }
+  max(opts?: object): JaxValue { return m("max", this, opts); }
+  min(opts?: object): JaxValue { return m("min", this, opts); }
+  argmax(opts?: object): JaxValue { return m("argmax", this, opts); }
+  argmin(opts?: object): JaxValue { return m("argmin", this, opts); }
+  all(opts?: object): JaxValue { return m("all", this, opts); }
+  any(opts?: object): JaxValue { return m("any", this, opts); }
+  cumsum(opts?: object): JaxValue { return m("cumsum", this, opts); }
+  cumprod(opts?: object): JaxValue { return m("cumprod", this, opts); }
+  reshape(shape: readonly number[] | number, opts?: object): JaxValue { return m("reshape", this, shape, opts); }
+  astype(dtype: string): JaxValue { return m("astype", this, dtype); }
+  transpose(axes?: readonly number[] | null): JaxValue { return m("transpose", this, axes); }
+  get T(): JaxValue { return m("transpose", this); }
+  squeeze(opts?: object): JaxValue { return m("squeeze", this, opts); }
+  flatten(): JaxValue { return m("ravel", this); }
+  ravel(): JaxValue { return m("ravel", this); }
+  /** NumPy's `x[index]` (see kernel/numpy/indexing.ts for the index spec). */
+  get(index: unknown): JaxValue { return m("get", this, index); }
+  /** JAX's functional updates: `x.at(index).set(v)`, `.add`, `.multiply`, `.divide`, `.power`, `.min`, `.max`, `.get`. */
+  at(index: unknown): AtIndexer { return valueMethod("at")(this, index) as AtIndexer; }
+  /** NumPy's str(x). */
+  str(): string { return valueMethod("str")(this) as string; }
+  toString(): string { return valueMethod("repr")(this) as string; }
 }
+
+/** What `x.at(index)` returns: JAX's `_IndexUpdateRef`. */
+export interface AtIndexer {
+  set(v: unknown, opts?: object): JaxValue;
+  add(v: unknown, opts?: object): JaxValue;
+  multiply(v: unknown, opts?: object): JaxValue;
+  divide(v: unknown, opts?: object): JaxValue;
+  power(v: unknown, opts?: object): JaxValue;
+  min(v: unknown, opts?: object): JaxValue;
+  max(v: unknown, opts?: object): JaxValue;
+  get(opts?: object): JaxValue;
+}
+
+const m = (name: string, ...args: unknown[]): JaxValue => valueMethod(name)(...args) as JaxValue;
 
 /** A value inside a transformation: boxes a value of a lower level, tagged with its trace. */
 export abstract class Tracer extends JaxValue {
