@@ -115,7 +115,12 @@ export function elementwiseBatch(prim: string): BatchRule {
       return [outs, outs.map(() => first[1])];
     }
     const moved = args.map((a, i) => (dims[i] === null && getAval(a).ndim === 0 ? a : bdimAtFront(a, dims[i], size)));
-    const outs = bind(prim, moved, params);
+    // A batch of scalars next to non-scalar operands spreads over their shape.
+    const shape = moved.map((a) => getAval(a).shape).reduce((s, t) => (t.length > s.length ? t : s));
+    const full = moved.map((a, i) => (dims[i] !== null && getAval(a).ndim < shape.length
+      ? bind1("broadcast_in_dim", [a], { shape, broadcast_dimensions: [0], sharding: null })
+      : a));
+    const outs = bind(prim, full, params);
     return [outs, outs.map(() => 0)];
   };
 }

@@ -1,0 +1,178 @@
+/**
+ * @file One batching case (or several) per primitive: the operands (shape, dtype, value domain)
+ * and JAX's params, or a function binding it when the params are jaxprs or structured. The table
+ * test vmaps each case over every in_axes variant and compares with a loop over the batch.
+ */
+
+import { type Params, type Value, bind } from "../../kernel/ir/core.js";
+import type { DType } from "../../kernel/ir/dtype.js";
+import type { Domain } from "./helpers.js";
+
+export interface ArgSpec {
+  readonly shape: readonly number[];
+  readonly dtype: DType;
+  readonly dom?: Domain;
+  /** Must stay unbatched (e.g. a padding value that must be a scalar). */
+  readonly unbatched?: boolean;
+}
+
+export interface BatchCase {
+  readonly args: readonly ArgSpec[];
+  readonly params?: Params;
+  /** Applies the primitive (defaults to binding it with `params`). */
+  readonly fn?: (...xs: Value[]) => Value[];
+  readonly note?: string;
+}
+
+const A = (shape: readonly number[], dtype: DType = "float32", dom?: Domain, unbatched = false): ArgSpec => ({ shape, dtype, dom, unbatched });
+const f32 = (...shape: number[]) => A(shape);
+const i32 = (...shape: number[]) => A(shape, "int32");
+
+const unary = (dom: Domain = "any", dtype: DType = "float32", params: Params = {}): BatchCase[] => [
+  { args: [A([2, 3], dtype, dom)], params },
+  { args: [A([], dtype, dom)], params, note: "rank 0" },
+];
+const accuracy = { accuracy: null };
+const binary = (dtype: DType = "float32", dom0: Domain = "any", dom1: Domain = "any"): BatchCase[] => [
+  { args: [A([2, 3], dtype, dom0), A([2, 3], dtype, dom1)] },
+  { args: [A([2, 3], dtype, dom0), A([], dtype, dom1)], note: "rank-0 operand" },
+];
+
+export const CASES: Record<string, readonly BatchCase[]> = {
+  // ---- elementwise unary
+  neg: [...unary(), ...unary("any", "int32")],
+  sign: [...unary(), ...unary("any", "int32")],
+  floor: unary(),
+  ceil: unary(),
+  round: [...unary("any", "float32", { rounding_method: 0 }), ...unary("any", "float32", { rounding_method: 1 })],
+  is_finite: unary(),
+  exp: unary("small", "float32", accuracy),
+  exp2: unary("small", "float32", accuracy),
+  log: unary("pos", "float32", accuracy),
+  log1p: unary("pos", "float32", accuracy),
+  expm1: unary("small", "float32", accuracy),
+  sqrt: unary("pos", "float32", accuracy),
+  rsqrt: unary("pos", "float32", accuracy),
+  cbrt: unary("any", "float32", accuracy),
+  logistic: unary("any", "float32", accuracy),
+  sin: unary("any", "float32", accuracy),
+  cos: unary("any", "float32", accuracy),
+  tan: unary("unit", "float32", accuracy),
+  tanh: unary("any", "float32", accuracy),
+  asin: unary("unit"),
+  acos: unary("unit"),
+  atan: unary(),
+  sinh: unary(),
+  cosh: unary(),
+  asinh: unary(),
+  acosh: unary("ge1"),
+  atanh: unary("unit"),
+  erf: unary(),
+  erfc: unary(),
+  erf_inv: unary("unit"),
+  lgamma: unary("pos"),
+  digamma: unary("pos"),
+  abs: [...unary(), ...unary("any", "int32")],
+  square: unary(),
+  not: [...unary("any", "bool"), ...unary("any", "int32")],
+  population_count: unary("any", "int32"),
+  clz: unary("any", "int32"),
+  integer_pow: [{ args: [f32(2, 3)], params: { y: 3 } }, { args: [f32(2, 3)], params: { y: -2 } }],
+  stop_gradient: unary(),
+  // ---- elementwise binary
+  add: [...binary(), ...binary("int32")],
+  add_any: [{ args: [f32(2, 3), f32(2, 3)] }],
+  sub: binary(),
+  mul: [...binary(), ...binary("int32")],
+  div: [...binary("float32", "any", "nz"), ...binary("int32", "any", "nz")],
+  rem: [...binary("float32", "any", "nz"), ...binary("int32", "any", "nz")],
+  pow: binary("float32", "pos"),
+  max: binary(),
+  min: binary(),
+  atan2: binary("float32", "any", "nz"),
+  nextafter: binary(),
+  and: [...binary("bool"), ...binary("int32")],
+  or: [...binary("bool"), ...binary("int32")],
+  xor: [...binary("bool"), ...binary("int32")],
+  shift_left: binary("int32", "any", "shift"),
+  shift_right_logical: binary("int32", "any", "shift"),
+  shift_right_arithmetic: binary("int32", "any", "shift"),
+  eq: [...binary(), ...binary("int32")],
+  ne: binary(),
+  lt: binary(),
+  le: binary(),
+  gt: binary(),
+  ge: binary("int32"),
+  select_n: [
+    { args: [A([2, 3], "bool"), f32(2, 3), f32(2, 3)] },
+    { args: [A([], "bool"), f32(2, 3), f32(2, 3)], note: "scalar predicate" },
+    { args: [A([2, 3], "int32", { lo: 0, hi: 2 }), f32(2, 3), f32(2, 3), f32(2, 3)], note: "three cases" },
+  ],
+  clamp: [
+    { args: [A([], "float32", { lo: -1, hi: -0.5 }), f32(2, 3), A([], "float32", { lo: 0.5, hi: 1 })] },
+    { args: [A([2, 3], "float32", { lo: -1, hi: -0.5 }), f32(2, 3), A([2, 3], "float32", { lo: 0.5, hi: 1 })], note: "array bounds" },
+  ],
+  // ---- types
+  convert_element_type: [
+    { args: [f32(2, 3)], params: { new_dtype: "int32", weak_type: false, sharding: null } },
+    { args: [i32(2, 3)], params: { new_dtype: "float32", weak_type: false, sharding: null } },
+  ],
+  bitcast_convert_type: [{ args: [f32(2, 3)], params: { new_dtype: "int32" } }],
+  reduce_precision: [{ args: [f32(2, 3)], params: { exponent_bits: 5, mantissa_bits: 10 } }],
+  // ---- shapes
+  iota: [{ args: [], params: { dtype: "int32", shape: [2, 3], dimension: 1, sharding: null }, note: "no operands (axis_size)" }],
+  broadcast_in_dim: [
+    { args: [f32(3)], params: { shape: [2, 3], broadcast_dimensions: [1], sharding: null } },
+    { args: [f32(1, 3)], params: { shape: [4, 2, 3], broadcast_dimensions: [1, 2], sharding: null }, note: "size-1 dim" },
+  ],
+  reshape: [{ args: [f32(2, 3)], params: { new_sizes: [3, 2], dimensions: null, sharding: null } }],
+  squeeze: [{ args: [f32(2, 1, 3)], params: { dimensions: [1] } }],
+  expand_dims: [{ args: [f32(2, 3)], params: { dimensions: [1] } }],
+  transpose: [{ args: [f32(2, 3, 4)], params: { permutation: [2, 0, 1] } }],
+  rev: [{ args: [f32(2, 3)], params: { dimensions: [1] } }],
+  pad: [
+    { args: [f32(2, 3), A([], "float32", "any")], params: { padding_config: [[1, 0, 1], [0, 2, 0]] } },
+    { args: [f32(4), A([], "float32", "any")], params: { padding_config: [[-1, 1, 0]] }, note: "negative padding" },
+  ],
+  concatenate: [{ args: [f32(2, 3), f32(1, 3), f32(2, 3)], params: { dimension: 0 } }],
+  split: [{ args: [f32(5, 3)], params: { sizes: [2, 3], axis: 0 } }],
+  slice: [
+    { args: [f32(5, 4)], params: { start_indices: [1, 0], limit_indices: [4, 3], strides: null } },
+    { args: [f32(5, 4)], params: { start_indices: [0, 1], limit_indices: [5, 4], strides: [2, 2] }, note: "strided" },
+  ],
+  dynamic_slice: [
+    { args: [f32(5, 4), A([], "int32", { lo: -1, hi: 4 }), A([], "int32", { lo: 0, hi: 3 })], params: { slice_sizes: [2, 3] } },
+  ],
+  dynamic_update_slice: [
+    { args: [f32(5, 4), f32(2, 3), A([], "int32", { lo: -1, hi: 4 }), A([], "int32", { lo: 0, hi: 3 })] },
+  ],
+  // ---- reductions
+  reduce_sum: [{ args: [f32(2, 3, 4)], params: { axes: [0, 2], out_sharding: null } }, { args: [f32(2, 3)], params: { axes: [], out_sharding: null }, note: "no axes" }],
+  reduce_max: [{ args: [f32(2, 3, 4)], params: { axes: [1], out_sharding: null } }],
+  reduce_min: [{ args: [f32(2, 3, 4)], params: { axes: [0, 1], out_sharding: null } }],
+  reduce_prod: [{ args: [f32(2, 3)], params: { axes: [1], out_sharding: null } }],
+  reduce_and: [{ args: [A([2, 3], "bool")], params: { axes: [1], out_sharding: null } }],
+  reduce_or: [{ args: [A([2, 3], "bool")], params: { axes: [0], out_sharding: null } }],
+  reduce_xor: [{ args: [A([2, 3], "bool")], params: { axes: [0], out_sharding: null } }],
+  argmax: [{ args: [f32(2, 3, 4)], params: { axes: [1], index_dtype: "int32" } }],
+  argmin: [{ args: [f32(2, 3)], params: { axes: [0], index_dtype: "int32" } }],
+  cumsum: [{ args: [f32(3, 4)], params: { axis: 1, reverse: false } }, { args: [f32(3, 4)], params: { axis: 0, reverse: true }, note: "reverse" }],
+  cumprod: [{ args: [f32(3, 4)], params: { axis: 1, reverse: false } }],
+  cummax: [{ args: [f32(3, 4)], params: { axis: 0, reverse: false } }],
+  cummin: [{ args: [f32(3, 4)], params: { axis: 1, reverse: true } }],
+  cumlogsumexp: [{ args: [f32(3, 4)], params: { axis: 1, reverse: false } }],
+  sort: [
+    { args: [f32(3, 4)], params: { dimension: 1, is_stable: true, num_keys: 1 } },
+    { args: [A([3, 4], "int32", { lo: 0, hi: 2 }), f32(3, 4)], params: { dimension: 0, is_stable: true, num_keys: 1 }, note: "two operands" },
+  ],
+  dot_general: [
+    { args: [f32(2, 3), f32(3, 4)], params: { dimension_numbers: [[[1], [0]], [[], []]], precision: null, preferred_element_type: null, out_sharding: null } },
+    { args: [f32(2, 3, 4), f32(2, 4, 5)], params: { dimension_numbers: [[[2], [1]], [[0], [0]]], precision: null, preferred_element_type: null, out_sharding: null }, note: "batch dims" },
+    { args: [f32(3), f32(3)], params: { dimension_numbers: [[[0], [0]], [[], []]], precision: null, preferred_element_type: null, out_sharding: null }, note: "vector dot" },
+  ],
+};
+
+/** Binds `prim` on operands with a case's params (or runs the case's function). */
+export function applyCase(prim: string, c: BatchCase, xs: Value[]): Value[] {
+  return c.fn ? c.fn(...xs) : bind(prim, xs, c.params ?? {});
+}
