@@ -154,20 +154,129 @@ export function mapViews(ins: readonly View[], shape: Shape, dtype: DType, f: (.
   return view(shape, dtype, (idx) => f(...ins.map((v) => v.at(v.shape.length === 0 && shape.length > 0 ? index([]) : idx))));
 }
 
-/** A kernel: outputs of equal size computed from the inputs, one thread per output element. */
+/**
+ * A kernel: outputs of equal size computed from the inputs, one thread per output element.
+ * `shape` is the output index space (the outputs' common shape; `size` is its product): renderers
+ * may loop over it as a nest so that the div/rem of `unravel(gidx)` become loop variables.
+ */
 export interface Kernel {
   readonly name: string;
   readonly inputs: readonly { readonly dtype: DType; readonly size: number }[];
   readonly outputs: readonly { readonly dtype: DType; readonly exp: Exp }[];
   readonly size: number;
+  readonly shape: Shape;
 }
 
 /** Builds the kernel that materializes `views` (all of the same size) over inputs. */
 export function kernelOf(name: string, inputs: Kernel["inputs"], views: readonly View[]): Kernel {
   const size = views.length ? prod(views[0].shape) : 0;
   for (const v of views) if (prod(v.shape) !== size) throw new Error("kernel outputs must have equal sizes");
+  const shape = views.length ? views[0].shape : [0];
   const outputs = views.map((v) => ({ dtype: v.dtype, exp: v.at(unravel(gidx(), v.shape)) }));
-  return { name, inputs, outputs, size };
+  return { name, inputs, outputs, size, shape };
+}
+
+/**
+ * Structural keys of expressions (equal keys: equal values at every index), short because each
+ * node's key is built from its children's interned ids. One instance per kernel or fusion pass.
+ */
+export class ExpKeys {
+  private readonly memo = new Map<Exp, string>();
+  private readonly intern = new Map<string, string>();
+  key(e: Exp): string {
+    let k = this.memo.get(e);
+    if (k !== undefined) return k;
+    let s: string;
+    switch (e.kind) {
+      case "const": s = `c${e.dtype}:${Object.is(e.value, -0) ? "-0" : e.value}`; break;
+      case "gidx": s = "g"; break;
+      case "ridx": s = `r${e.id}:${e.size}`; break;
+      case "load": s = `L${e.input}:${e.dtype}(${this.key(e.args[0])})`; break;
+      case "unary": s = `${e.op}:${e.dtype}(${this.key(e.args[0])})`; break;
+      case "binary": s = `${e.op}:${e.dtype}(${this.key(e.args[0])},${this.key(e.args[1])})`; break;
+      case "where": s = `w(${e.args.map((a) => this.key(a)).join(",")})`; break;
+      case "reduce": s = `R${e.op}:${e.dtype}:${this.key(e.ridx)}(${this.key(e.args[0])})`; break;
+    }
+    k = this.intern.get(s);
+    if (k === undefined) {
+      k = `#${this.intern.size}`;
+      this.intern.set(s, k);
+    }
+    this.memo.set(e, k);
+    return k;
+  }
+  /** The key of an index (its dims). */
+  indexKey(idx: Index): string {
+    return idx.dims.map((d) => this.key(d)).join(",");
+  }
+}
+
+/** A view whose `at` returns the same expression object for structurally equal indices (so
+ * that a value read twice at one index, reductions included, is one node for CSE). */
+export function memoView(v: View, keys: ExpKeys): View {
+  const cache = new Map<string, Exp>();
+  return view(v.shape, v.dtype, (idx) => {
+    const k = keys.indexKey(idx);
+    let e = cache.get(k);
+    if (!e) {
+      e = v.at(idx);
+      cache.set(k, e);
+    }
+    return e;
+  });
+}
+
+/** Visits every node of an expression DAG once, parents before children. */
+export function walkExp(roots: readonly Exp[], visit: (e: Exp) => void): void {
+  const seen = new Set<Exp>();
+  const stack = [...roots];
+  while (stack.length) {
+    const e = stack.pop()!;
+    if (seen.has(e)) continue;
+    seen.add(e);
+    visit(e);
+    if (e.kind === "reduce") stack.push(e.ridx);
+    if ("args" in e) stack.push(...e.args);
+  }
+}
+
+/** Rebuilds an expression DAG bottom-up, replacing nodes where `f` returns a new node. */
+export function mapExp(e: Exp, f: (e: Exp) => Exp | undefined, memo = new Map<Exp, Exp>()): Exp {
+  const got = memo.get(e);
+  if (got) return got;
+  let out = f(e);
+  if (!out) {
+    switch (e.kind) {
+      case "const": case "gidx": case "ridx": out = e; break;
+      case "load": {
+        const a = mapExp(e.args[0], f, memo);
+        out = a === e.args[0] ? e : { ...e, args: [a] };
+        break;
+      }
+      case "unary": {
+        const a = mapExp(e.args[0], f, memo);
+        out = a === e.args[0] ? e : { ...e, args: [a] };
+        break;
+      }
+      case "binary": {
+        const a = mapExp(e.args[0], f, memo), b = mapExp(e.args[1], f, memo);
+        out = a === e.args[0] && b === e.args[1] ? e : { ...e, args: [a, b] };
+        break;
+      }
+      case "where": {
+        const [c, a, b] = e.args.map((x) => mapExp(x, f, memo));
+        out = c === e.args[0] && a === e.args[1] && b === e.args[2] ? e : { ...e, args: [c, a, b] };
+        break;
+      }
+      case "reduce": {
+        const a = mapExp(e.args[0], f, memo);
+        out = a === e.args[0] ? e : { ...e, args: [a] };
+        break;
+      }
+    }
+  }
+  memo.set(e, out);
+  return out;
 }
 
 export const expIsFloat = (e: Exp): boolean => isFloat(e.dtype);

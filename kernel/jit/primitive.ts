@@ -1,0 +1,190 @@
+/**
+ * @file The `jit` call primitive (JAX's `jit_p`, printed `jit[name=f jaxpr={ ... }]`): its
+ * params, all its rules, and the compile cache behind its impl. Evaluating it compiles the
+ * jaxpr once per device (fusion into kernels) and then only dispatches.
+ */
+
+import { type Params, type Value, bind, definePrimitive, getAval, rulesOf } from "../ir/core.js";
+import { ClosedJaxpr, Jaxpr, Lit, Var, traceToJaxpr, type Atom } from "../ir/jaxpr.js";
+import { type MaybeZero, Zero } from "../ir/rules.js";
+import { type Doc, concat, ppParams, ppVars, registerPpEqnRule, text } from "../ir/print.js";
+import { tangentAval } from "../lax/helpers.js";
+import { vmapJaxpr } from "../batching/jaxpr.js";
+import { Array } from "../backend/array.js";
+import { type Device, defaultDevice } from "../backend/device.js";
+import { toArray } from "../backend/eager.js";
+import { fuseJaxpr } from "../codegen/fuse.js";
+import { Program } from "../codegen/program.js";
+
+/** The params of a `jit` equation, in JAX's order and with its defaults. */
+export function jitParams(jaxpr: ClosedJaxpr, name: string, donated?: readonly boolean[]): Params {
+  const n = jaxpr.inAvals.length, m = jaxpr.outAvals.length;
+  return {
+    jaxpr,
+    in_shardings: new globalThis.Array<null>(n).fill(null),
+    out_shardings: new globalThis.Array<null>(m).fill(null),
+    in_layouts: new globalThis.Array<null>(n).fill(null),
+    out_layouts: new globalThis.Array<null>(m).fill(null),
+    donated_invars: donated ? [...donated] : new globalThis.Array<boolean>(n).fill(false),
+    ctx_mesh: null,
+    name,
+    keep_unused: false,
+    inline: false,
+    compiler_options_kvs: [],
+  };
+}
+
+/** The same params for a new body (a transformed jaxpr), donation dropped as JAX does. */
+const withJaxpr = (p: Params, jaxpr: ClosedJaxpr): Params => jitParams(jaxpr, p.name as string);
+
+/** A closed jaxpr with its consts turned into leading inputs, and those consts. */
+export function hoistConsts(cj: ClosedJaxpr): [ClosedJaxpr, Value[]] {
+  if (!cj.consts.length) return [cj, []];
+  const j = cj.jaxpr;
+  return [new ClosedJaxpr(new Jaxpr([], [...j.constvars, ...j.invars], j.eqns, j.outs), []), [...cj.consts]];
+}
+
+/** Binds `jit` on a traced body (consts hoisted to arguments). */
+export function bindJit(body: ClosedJaxpr, args: readonly Value[], params: Params): Value[] {
+  const [j, consts] = hoistConsts(body);
+  const donated = params.donated_invars as boolean[] | undefined;
+  const p = consts.length ? jitParams(j, params.name as string, donated && [...consts.map(() => false), ...donated]) : { ...params, jaxpr: j };
+  return bind("jit", [...consts, ...args], p);
+}
+
+// ---- compilation ------------------------------------------------------------------------------
+
+const programs = new WeakMap<ClosedJaxpr, Map<Device, Program>>();
+
+/** The compiled program of a jaxpr for a device (fused and compiled on first use). */
+export function compiledProgram(cj: ClosedJaxpr, device: Device): Program {
+  let byDevice = programs.get(cj);
+  if (!byDevice) programs.set(cj, (byDevice = new Map()));
+  let prog = byDevice.get(device);
+  if (!prog) byDevice.set(device, (prog = new Program(fuseJaxpr(cj), device)));
+  return prog;
+}
+
+function deviceOf(args: readonly Value[]): Device {
+  let dev: Device | undefined;
+  for (const a of args) {
+    if (a instanceof Array) {
+      if (dev && a.device !== dev) {
+        throw new Error(`Received incompatible devices for jitted computation. Got argument on ${dev.toString()} and argument on ${a.device.toString()}.`);
+      }
+      dev = a.device;
+    }
+  }
+  return dev ?? defaultDevice();
+}
+
+/** Runs a jit equation on concrete values: compile (cached), dispatch, honour donation. */
+export function runJit(args: readonly Value[], params: Params): Array[] {
+  const cj = params.jaxpr as ClosedJaxpr;
+  const device = deviceOf(args);
+  const arrays = args.map((a) => toArray(a, device));
+  const outs = compiledProgram(cj, device).run(arrays);
+  const donated = params.donated_invars as boolean[];
+  donated.forEach((d, i) => {
+    const a = arrays[i];
+    if (d && a === args[i] && !outs.includes(a)) a.dispose();
+  });
+  return outs;
+}
+
+// ---- JVP of a jaxpr -------------------------------------------------------------------------
+
+/**
+ * Forward-mode derivative of a jaxpr, evaluated equation by equation with each primitive's JVP
+ * rule on the current traces. Returns the primal outputs and their tangents (symbolic zeros kept).
+ */
+export function jvpEvalJaxpr(cj: ClosedJaxpr, primals: readonly Value[], tangents: readonly MaybeZero[]): [Value[], MaybeZero[]] {
+  const { jaxpr } = cj;
+  const env = new Map<Var, [Value, MaybeZero]>();
+  const read = (a: Atom): [Value, MaybeZero] => (a instanceof Lit ? [a.val, new Zero(tangentAval(a.aval))] : env.get(a)!);
+  jaxpr.constvars.forEach((v, i) => env.set(v, [cj.consts[i], new Zero(tangentAval(v.aval))]));
+  jaxpr.invars.forEach((v, i) => env.set(v, [primals[i], tangents[i]]));
+  for (const e of jaxpr.eqns) {
+    const ins = e.inputs.map(read);
+    const ps = ins.map(([p]) => p);
+    const ts = ins.map(([, t]) => t);
+    const rule = rulesOf(e.primitive).jvp;
+    let outs: Value[], touts: MaybeZero[];
+    if (rule === "nondiff" || ts.every((t) => t instanceof Zero)) {
+      outs = bind(e.primitive, ps, e.params);
+      touts = outs.map((o) => new Zero(tangentAval(getAval(o))));
+    } else [outs, touts] = rule(ps, ts, e.params);
+    e.outBinders.forEach((v, i) => env.set(v, [outs[i], touts[i]]));
+  }
+  const res = jaxpr.outs.map(read);
+  return [res.map(([p]) => p), res.map(([, t]) => t)];
+}
+
+/**
+ * JAX's jvp_jaxpr: the jaxpr of (primals, nonzero tangents) → (primal outs, nonzero tangent
+ * outs). `nonzeros[i]`: whether input i has a tangent; returns which outputs have one.
+ */
+export function jvpJaxpr(cj: ClosedJaxpr, nonzeros: readonly boolean[]): [ClosedJaxpr, boolean[]] {
+  const inAvals = cj.inAvals;
+  const tanAvals = inAvals.filter((_, i) => nonzeros[i]).map(tangentAval);
+  let outNz: boolean[] = [];
+  const traced = traceToJaxpr((...xs: Value[]) => {
+    const primals = xs.slice(0, inAvals.length);
+    let k = inAvals.length;
+    const tangents = inAvals.map((a, i) => (nonzeros[i] ? xs[k++] : new Zero(tangentAval(a))));
+    const [outs, touts] = jvpEvalJaxpr(cj, primals, tangents);
+    outNz = touts.map((t) => !(t instanceof Zero));
+    return [...outs, ...touts.filter((t): t is Value => !(t instanceof Zero))];
+  }, [...inAvals, ...tanAvals]);
+  return [traced, outNz];
+}
+
+// ---- the primitive ----------------------------------------------------------------------------
+
+definePrimitive("jit", {
+  abstractEval: (avals, p) => {
+    const cj = p.jaxpr as ClosedJaxpr;
+    const want = cj.inAvals;
+    if (avals.length !== want.length) throw new TypeError(`jit: the jaxpr takes ${want.length} arguments, got ${avals.length}`);
+    avals.forEach((a, i) => {
+      if (a.dtype !== want[i].dtype || a.shape.join(",") !== want[i].shape.join(",")) {
+        throw new TypeError(`jit: argument ${i} has type ${a.strShort()}, but the jaxpr expects ${want[i].strShort()}`);
+      }
+    });
+    return cj.outAvals;
+  },
+  // The JVP of a call is a call of the JVP: d jit(f)(x) = jit(jvp f)(x, dx).
+  jvp: (primals, tangents, p) => {
+    const cj = p.jaxpr as ClosedJaxpr;
+    const nonzeros = tangents.map((t) => !(t instanceof Zero));
+    const [body, outNz] = jvpJaxpr(cj, nonzeros);
+    const outs = bindJit(body, [...primals, ...tangents.filter((t): t is Value => !(t instanceof Zero))], withJaxpr(p, body));
+    const n = cj.outAvals.length;
+    let k = n;
+    return [outs.slice(0, n), cj.outAvals.map((a, i) => (outNz[i] ? outs[k++] : new Zero(tangentAval(a))))];
+  },
+  transpose: null,
+  // vmap of a call is a call of the vmapped body, every output batched at 0.
+  batch: (args, dims, p, size) => {
+    const [body] = vmapJaxpr(p.jaxpr as ClosedJaxpr, size, dims, 0);
+    const outs = bindJit(body, args, withJaxpr(p, body));
+    return [outs, outs.map(() => 0)];
+  },
+  lower: { kind: "impl", impl: (args, p) => runJit(args, p) },
+});
+
+// JAX prints `name` first, then the params that differ from their defaults.
+registerPpEqnRule("jit", (eqn, ctx): Doc => {
+  const p = eqn.params;
+  const rest: Record<string, unknown> = { jaxpr: p.jaxpr };
+  if ((p.donated_invars as boolean[]).some(Boolean)) rest.donated_invars = p.donated_invars;
+  for (const k of ["in_shardings", "out_shardings", "in_layouts", "out_layouts"]) {
+    if ((p[k] as unknown[]).some((x) => x !== null)) rest[k] = p[k];
+  }
+  if (p.keep_unused) rest.keep_unused = p.keep_unused;
+  if (p.ctx_mesh !== null) rest.ctx_mesh = p.ctx_mesh;
+  if ((p.compiler_options_kvs as unknown[]).length) rest.compiler_options_kvs = p.compiler_options_kvs;
+  const params = { name: p.name, ...rest };
+  const rhs = concat(text("jit"), ppParams(params, ctx, ["name", ...Object.keys(rest).sort()]), text(" "), ppVars(eqn.inputs, ctx));
+  return eqn.outBinders.length ? concat(ppVars(eqn.outBinders, ctx, { shapes: true }), text(" = "), rhs) : rhs;
+});
