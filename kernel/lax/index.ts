@@ -2,3 +2,6 @@
 
 export * from "./elementwise.js";
 export * from "./structural.js";
+export * from "./slicing.js";
+export * from "./gather.js";
+export * from "./scatter.js";

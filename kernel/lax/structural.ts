@@ -1,14 +1,16 @@
 /**
- * @file Shape and type primitives: broadcast_in_dim, transpose, convert_element_type, and the
- * cotangent helper for rank-0 operands that elementwise ops broadcast.
+ * @file Shape and type primitives: broadcast_in_dim, reshape, transpose, convert_element_type,
+ * reduce_sum, iota, squeeze (and lax.expand_dims over broadcast_in_dim), rev, and the cotangent
+ * helper for rank-0 operands that elementwise ops broadcast.
  */
 
 import { type Value, bind1, definePrimitive, getAval } from "../ir/core.js";
-import { type DType, isFloat, canonicalize } from "../ir/dtype.js";
-import { ShapedArray, type Shape, shapeStr } from "../ir/shape.js";
+import { type DType, isFloat, isInt, canonicalize } from "../ir/dtype.js";
+import { ShapedArray, type Shape, shapeStr, canonicalAxis } from "../ir/shape.js";
 import { type MaybeZero, UndefinedPrimal, Zero } from "../ir/rules.js";
-import { type Exp, type Index, index, i32, view, cast, mapViews, ravel, unravel, reduce, ridx } from "../codegen/exp.js";
+import { type Exp, type Index, index, i32, view, cast, mapViews, ravel, unravel, reduce, ridx, binary } from "../codegen/exp.js";
 import { bdimAtFront, elementwiseBatch, linearJvp, tangentAval } from "./helpers.js";
+import { ValueError } from "./errors.js";
 
 // ---- broadcast_in_dim ------------------------------------------------------------------------
 
@@ -195,3 +197,108 @@ export function unbroadcastCt(ct: MaybeZero, aval: ShapedArray): MaybeZero {
   if (ca.ndim === aval.ndim) return ct;
   return reduceSum(ct, ca.shape.map((_, i) => i));
 }
+
+// ---- iota ------------------------------------------------------------------------------------
+
+/** `lax.broadcasted_iota`: an array of `shape` counting 0, 1, … along `dimension`. */
+export function broadcastedIota(dtype: DType, shape: Shape, dimension: number): Value {
+  return bind1("iota", [], { dimension: canonicalAxis(dimension, shape.length), dtype: canonicalize(dtype), shape: [...shape], sharding: null });
+}
+
+/** `lax.iota`: 0, 1, …, size-1. */
+export const iota = (dtype: DType, size: number): Value => broadcastedIota(dtype, [size], 0);
+
+definePrimitive("iota", {
+  abstractEval: (_avals, p) => {
+    const shape = p.shape as number[];
+    const dim = p.dimension as number;
+    const dtype = p.dtype as DType;
+    if (!(isInt(dtype) || isFloat(dtype))) throw new TypeError(`iota does not accept dtype ${dtype}. Accepted dtypes are subtypes of integer or floating.`);
+    if (dim < 0 || dim >= shape.length) throw new TypeError(`iota dimension must be between 0 and len(shape), got dimension=${dim} for shape ${shapeStr(shape)}.`);
+    return [new ShapedArray(shape, dtype)];
+  },
+  jvp: "nondiff",
+  transpose: null,
+  batch: () => {
+    throw new Error("iota has no operands to batch");
+  },
+  lower: {
+    kind: "fusible",
+    rule: (_ins, p, [out]) => [view(out.shape, out.dtype, (idx) => cast(idx.dims[p.dimension as number], out.dtype))],
+  },
+});
+
+// ---- squeeze and expand_dims --------------------------------------------------------------------
+
+/** `lax.squeeze`: removes size-1 dimensions. */
+export function squeeze(x: Value, dimensions: readonly number[]): Value {
+  const nd = getAval(x).ndim;
+  const dims = [...new Set(dimensions.map((d) => canonicalAxis(d, nd)))].sort((a, b) => a - b);
+  if (dims.length !== dimensions.length) throw new ValueError(`dimensions are not unique: ${shapeStr(dimensions)}`);
+  if (!dims.length) return x;
+  return bind1("squeeze", [x], { dimensions: dims });
+}
+
+definePrimitive("squeeze", {
+  abstractEval: ([x], p) => {
+    const dims = p.dimensions as number[];
+    if (new Set(dims).size !== dims.length) throw new ValueError(`dimensions are not unique: ${shapeStr(dims)}`);
+    if (!dims.every((d) => d >= 0 && d < x.ndim)) throw new ValueError(`dimensions outside range [0, ndim): ${shapeStr(dims)}`);
+    if (dims.some((d) => x.shape[d] !== 1)) {
+      throw new ValueError(`cannot select an axis to squeeze out which has size not equal to one, got shape=${shapeStr(x.shape)} and dimensions=${shapeStr(dims)}`);
+    }
+    return [new ShapedArray(x.shape.filter((_, i) => !dims.includes(i)), x.dtype, x.weakType)];
+  },
+  jvp: linearJvp("squeeze"),
+  transpose: ([ct], [x], p) => [ct instanceof Zero ? new Zero((x as UndefinedPrimal).aval) : expandDims(ct, p.dimensions as number[])],
+  batch: ([x], [d], p, size) => [[squeeze(bdimAtFront(x, d, size), (p.dimensions as number[]).map((i) => i + 1))], [0]],
+  lower: {
+    kind: "fusible",
+    rule: ([x], p, [out]) => {
+      const dims = p.dimensions as number[];
+      return [view(out.shape, out.dtype, (idx) => {
+        let k = 0;
+        return x.at(index(x.shape.map((_, i) => (dims.includes(i) ? i32(0) : idx.dims[k++]))));
+      })];
+    },
+  },
+});
+
+/** `lax.expand_dims`: inserts size-1 dimensions; like JAX, a broadcast_in_dim (no primitive of its own). */
+export function expandDims(x: Value, dimensions: readonly number[]): Value {
+  if (new Set(dimensions).size !== dimensions.length) throw new ValueError(`repeated axis in lax.expand_dims: ${shapeStr(dimensions)}`);
+  const shape = [...getAval(x).shape];
+  const ndOut = shape.length + dimensions.length;
+  const dims = dimensions.map((d) => canonicalAxis(d, ndOut));
+  if (new Set(dims).size !== dims.length) throw new ValueError(`repeated axis in lax.expand_dims: ${shapeStr(dims)}`);
+  for (const d of [...dims].sort((a, b) => a - b)) shape.splice(d, 0, 1);
+  return broadcastInDim(x, shape, shape.map((_, i) => i).filter((i) => !dims.includes(i)));
+}
+
+// ---- rev -------------------------------------------------------------------------------------
+
+/** `lax.rev`: reverses the order of elements along `dimensions`. */
+export function rev(x: Value, dimensions: readonly number[]): Value {
+  return bind1("rev", [x], { dimensions: [...dimensions] });
+}
+
+definePrimitive("rev", {
+  abstractEval: ([x], p) => {
+    const dims = p.dimensions as number[];
+    if (new Set(dims).size !== dims.length) throw new TypeError(`rev dimensions must be unique, got ${shapeStr(dims)}.`);
+    if (dims.some((d) => d < 0 || d >= x.ndim)) throw new TypeError(`rev dimensions must all be less than operand ndim, got dimensions ${shapeStr(dims)} for operand ndim ${x.ndim}.`);
+    return [x];
+  },
+  jvp: linearJvp("rev"),
+  // Reversal is its own transpose.
+  transpose: ([ct], [x], p) => [ct instanceof Zero ? new Zero((x as UndefinedPrimal).aval) : rev(ct, p.dimensions as number[])],
+  batch: ([x], [d], p) => [[rev(x, (p.dimensions as number[]).map((i) => (i >= (d as number) ? i + 1 : i)))], [d]],
+  lower: {
+    kind: "fusible",
+    rule: ([x], p, [out]) => {
+      const dims = p.dimensions as number[];
+      return [view(out.shape, out.dtype, (idx) =>
+        x.at(index(idx.dims.map((e, i) => (dims.includes(i) ? binary("sub", i32(x.shape[i] - 1), e) : e)))))];
+    },
+  },
+});
