@@ -35,12 +35,15 @@ function pyRepr(x: unknown): string {
   return String(x);
 }
 
+/** Python's str of a spec (a bare string prints without quotes). */
+const pyStr = (x: unknown): string => (typeof x === "string" ? x : pyRepr(x));
+
 const isSpecLeaf = (x: unknown): boolean => x === null || x === undefined || typeof x === "number";
 
 function checkSpecLeaves(what: "in_axes" | "out_axes", spec: unknown): void {
   const [leaves] = treeFlatten(spec, isSpecLeaf);
   if (!leaves.every((l) => l === null || l === undefined || Number.isInteger(l))) {
-    throw new TypeError(`vmap ${what} must be an int, None, or (nested) container with those types as leaves, but got ${pyRepr(spec)}.`);
+    throw new TypeError(`vmap ${what} must be an int, None, or (nested) container with those types as leaves, but got ${pyStr(spec)}.`);
   }
 }
 
@@ -206,7 +209,7 @@ function parseOptions(a?: AxisSpec | VmapOptions, b?: AxisSpec): Required<VmapOp
 export function vmap<A extends unknown[], R>(f: (...args: A) => R, inAxesOrOptions?: AxisSpec | VmapOptions, outAxes?: AxisSpec): (...args: A) => R {
   const { inAxes, outAxes: outSpec, axisName, axisSize } = parseOptions(inAxesOrOptions, outAxes);
   if (!(inAxes === null || typeof inAxes === "number" || Array.isArray(inAxes))) {
-    throw new TypeError(`vmap in_axes must be an int, None, or a tuple of entries corresponding to the positional arguments passed to the function, but got ${pyRepr(inAxes)}.`);
+    throw new TypeError(`vmap in_axes must be an int, None, or a tuple of entries corresponding to the positional arguments passed to the function, but got ${pyStr(inAxes)}.`);
   }
   checkSpecLeaves("in_axes", inAxes);
   checkSpecLeaves("out_axes", outSpec);

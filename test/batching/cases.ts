@@ -6,6 +6,8 @@
 
 import { type Params, type Value, bind } from "../../kernel/ir/core.js";
 import type { DType } from "../../kernel/ir/dtype.js";
+import { GatherDimensionNumbers, gather } from "../../kernel/lax/gather.js";
+import { ScatterDimensionNumbers, scatter, scatterAdd, scatterMax, scatterMin, scatterMul, scatterSub } from "../../kernel/lax/scatter.js";
 import type { Domain } from "./helpers.js";
 
 export interface ArgSpec {
@@ -37,6 +39,12 @@ const binary = (dtype: DType = "float32", dom0: Domain = "any", dom1: Domain = "
   { args: [A([2, 3], dtype, dom0), A([2, 3], dtype, dom1)] },
   { args: [A([2, 3], dtype, dom0), A([], dtype, dom1)], note: "rank-0 operand" },
 ];
+
+/** x[i] for rows i of a matrix, and x[i, j] for points (i, j). */
+const rows = new GatherDimensionNumbers({ offsetDims: [1], collapsedSliceDims: [0], startIndexMap: [0] });
+const points = new GatherDimensionNumbers({ offsetDims: [], collapsedSliceDims: [0, 1], startIndexMap: [0, 1] });
+/** Updates of whole rows of a matrix. */
+const rowUpdates = new ScatterDimensionNumbers({ updateWindowDims: [1], insertedWindowDims: [0], scatterDimsToOperandDims: [0] });
 
 export const CASES: Record<string, readonly BatchCase[]> = {
   // ---- elementwise unary
@@ -91,6 +99,7 @@ export const CASES: Record<string, readonly BatchCase[]> = {
   min: binary(),
   atan2: binary("float32", "any", "nz"),
   nextafter: binary(),
+  polygamma: [{ args: [A([2, 3], "float32", { lo: 0, hi: 2, int: true }), A([2, 3], "float32", "pos")] }],
   and: [...binary("bool"), ...binary("int32")],
   or: [...binary("bool"), ...binary("int32")],
   xor: [...binary("bool"), ...binary("int32")],
@@ -146,6 +155,16 @@ export const CASES: Record<string, readonly BatchCase[]> = {
   dynamic_update_slice: [
     { args: [f32(5, 4), f32(2, 3), A([], "int32", { lo: -1, hi: 4 }), A([], "int32", { lo: 0, hi: 3 })] },
   ],
+  gather: [
+    { args: [f32(5, 3), A([2, 1], "int32", { lo: 0, hi: 4 })], fn: (x, i) => [gather(x, i, rows, [1, 3])], note: "rows" },
+    { args: [f32(5, 3), A([2, 2], "int32", { lo: 0, hi: 2 })], fn: (x, i) => [gather(x, i, points, [1, 1])], note: "points" },
+  ],
+  scatter: [{ args: [f32(5, 3), A([1, 1], "int32", { lo: 0, hi: 4 }), f32(1, 3)], fn: (x, i, u) => [scatter(x, i, u, rowUpdates)], note: "one row" }],
+  "scatter-add": [{ args: [f32(5, 3), A([2, 1], "int32", { lo: 0, hi: 4 }), f32(2, 3)], fn: (x, i, u) => [scatterAdd(x, i, u, rowUpdates)] }],
+  "scatter-sub": [{ args: [f32(5, 3), A([2, 1], "int32", { lo: 0, hi: 4 }), f32(2, 3)], fn: (x, i, u) => [scatterSub(x, i, u, rowUpdates)] }],
+  "scatter-mul": [{ args: [f32(5, 3), A([2, 1], "int32", { lo: 0, hi: 4 }), f32(2, 3)], fn: (x, i, u) => [scatterMul(x, i, u, rowUpdates)] }],
+  "scatter-min": [{ args: [f32(5, 3), A([2, 1], "int32", { lo: 0, hi: 4 }), f32(2, 3)], fn: (x, i, u) => [scatterMin(x, i, u, rowUpdates)] }],
+  "scatter-max": [{ args: [f32(5, 3), A([2, 1], "int32", { lo: 0, hi: 4 }), f32(2, 3)], fn: (x, i, u) => [scatterMax(x, i, u, rowUpdates)] }],
   // ---- reductions
   reduce_sum: [{ args: [f32(2, 3, 4)], params: { axes: [0, 2], out_sharding: null } }, { args: [f32(2, 3)], params: { axes: [], out_sharding: null }, note: "no axes" }],
   reduce_max: [{ args: [f32(2, 3, 4)], params: { axes: [1], out_sharding: null } }],

@@ -22,14 +22,19 @@ export function rng(seed: number): () => number {
 }
 
 /** Where random values are drawn from (domains of functions like log, asin, acosh, shifts). */
-export type Domain = "any" | "pos" | "unit" | "ge1" | "nz" | "small" | "shift" | { readonly lo: number; readonly hi: number };
+export type Domain = "any" | "pos" | "unit" | "ge1" | "nz" | "small" | "shift" | {
+  readonly lo: number;
+  readonly hi: number;
+  /** Whole numbers only (also for float dtypes). */
+  readonly int?: boolean;
+};
 
 export function randomData(n: number, dtype: DType, r: () => number, dom: Domain = "any"): number[] {
   const out: number[] = [];
   for (let i = 0; i < n; i++) {
     const u = r();
     if (isBool(dtype)) out.push(u < 0.5 ? 0 : 1);
-    else if (typeof dom === "object") out.push(isFloat(dtype) ? dom.lo + u * (dom.hi - dom.lo) : Math.floor(dom.lo + u * (dom.hi - dom.lo + 1)));
+    else if (typeof dom === "object") out.push(isFloat(dtype) && !dom.int ? dom.lo + u * (dom.hi - dom.lo) : Math.floor(dom.lo + u * (dom.hi - dom.lo + 1)));
     else if (!isFloat(dtype)) {
       const lo = dom === "shift" ? 0 : isUnsignedInt(dtype) || dom === "pos" ? 1 : dom === "nz" ? 1 : -5;
       const hi = dom === "shift" ? 7 : 6;
