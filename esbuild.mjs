@@ -1,0 +1,94 @@
+/**
+ * @file The one build script for every bundle (`npm run build`, or `node esbuild.mjs`).
+ *
+ * Bundles (into out/, ignored by git):
+ * - kernel: `out/kernel/main.js` (the kernel process), `out/kernel/worker.js` (the Python
+ *   thread), `out/cli.js` (`bin/jaxnb`), with the Python package copied to `out/kernel/python/`;
+ * - report: `out/report/vega-embed.js`, vega + vega-lite + vega-embed for the browser as one
+ *   script that HTML reports inline (they work offline).
+ *
+ * `node esbuild.mjs --if-stale` rebuilds only when a source that went into the last build (or a
+ * Python file) is newer than it: `bin/jaxnb` runs this before every command, so a fresh clone
+ * and an edited tree both just work.
+ */
+
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync, copyFileSync, rmSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = path.dirname(fileURLToPath(import.meta.url));
+const out = path.join(root, "out");
+const stampFile = path.join(out, "build-inputs.json");
+
+/** Native or file-loading packages stay in node_modules. */
+const NODE_EXTERNAL = ["pyodide", "webgpu", "vega", "vega-lite", "vega-embed"];
+
+function pythonFiles(dir = path.join(root, "kernel/python")) {
+  const found = [];
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory() && e.name !== "__pycache__") found.push(...pythonFiles(p));
+    else if (e.isFile() && e.name.endsWith(".py")) found.push(p);
+  }
+  return found;
+}
+
+function copyPython() {
+  const dest = path.join(out, "kernel/python");
+  rmSync(dest, { recursive: true, force: true });
+  const src = path.join(root, "kernel/python");
+  for (const f of pythonFiles()) {
+    const to = path.join(dest, path.relative(src, f));
+    mkdirSync(path.dirname(to), { recursive: true });
+    copyFileSync(f, to);
+  }
+}
+
+export async function build() {
+  const esbuild = await import("esbuild");
+  const common = { bundle: true, sourcemap: "linked", logLevel: "warning", metafile: true };
+  const kernel = await esbuild.build({
+    ...common,
+    entryPoints: {
+      "kernel/main": path.join(root, "kernel/server/main.ts"),
+      "kernel/worker": path.join(root, "kernel/server/worker.ts"),
+      cli: path.join(root, "kernel/server/cli.ts"),
+    },
+    outdir: out,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    external: NODE_EXTERNAL,
+    // Bundled CommonJS dependencies may call require(): give ESM output one.
+    banner: { js: "import { createRequire as __jaxnbRequire } from 'node:module'; const require = __jaxnbRequire(import.meta.url);" },
+  });
+  const report = await esbuild.build({
+    ...common,
+    sourcemap: false,
+    entryPoints: { "report/vega-embed": path.join(root, "kernel/server/report-entry.ts") },
+    outdir: out,
+    platform: "browser",
+    format: "iife",
+    minify: true,
+  });
+  copyPython();
+  const inputs = [...Object.keys(kernel.metafile.inputs), ...Object.keys(report.metafile.inputs)]
+    .filter((p) => !p.startsWith("node_modules/"))
+    .map((p) => path.relative(root, path.resolve(root, p)));
+  writeFileSync(stampFile, JSON.stringify({ inputs: [...new Set(inputs)] }));
+}
+
+/** True when out/ is missing or older than any source the last build read. */
+export function isStale() {
+  if (!existsSync(stampFile)) return true;
+  const built = statSync(stampFile).mtimeMs;
+  const { inputs } = JSON.parse(readFileSync(stampFile, "utf8"));
+  const sources = [...inputs.map((p) => path.join(root, p)), ...pythonFiles(), path.join(root, "package-lock.json"), fileURLToPath(import.meta.url)];
+  const pyOut = path.join(out, "kernel/python");
+  if (!existsSync(pyOut)) return true;
+  return sources.some((p) => !existsSync(p) || statSync(p).mtimeMs > built);
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  if (!process.argv.includes("--if-stale") || isStale()) await build();
+}

@@ -1,0 +1,2 @@
+/** @file placeholder */
+export const bridge = { defaultBackend: (): string => "cpu" };
