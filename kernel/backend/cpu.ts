@@ -3,7 +3,7 @@
 import { type DType, ITEMSIZE } from "../ir/dtype.js";
 import type { HostData } from "../ir/rules.js";
 import type { Kernel } from "../codegen/exp.js";
-import { renderJs } from "../codegen/js.js";
+import { renderKernelJs } from "../codegen/js.js";
 import { H } from "../codegen/jsmath.js";
 import { type Backend, type Buffer, type Executable, TYPED_ARRAY } from "./backend.js";
 
@@ -20,7 +20,7 @@ export class CpuBuffer implements Buffer {
 type KernelFn = (ins: HostData[], outs: HostData[], start: number, end: number, h: typeof H) => void;
 
 export class CpuExecutable implements Executable {
-  constructor(readonly kernel: Kernel, readonly source: string, readonly fn: KernelFn) {}
+  constructor(readonly kernel: Kernel, readonly source: string, readonly fn: KernelFn, readonly outer: number) {}
 }
 
 export class CpuBackend implements Backend {
@@ -42,12 +42,12 @@ export class CpuBackend implements Backend {
     return src.slice() as HostData;
   }
   compile(kernel: Kernel): CpuExecutable {
-    const source = renderJs(kernel);
+    const { source, outer } = renderKernelJs(kernel);
     const key = `${kernel.inputs.map((i) => i.dtype).join(",")}|${kernel.outputs.map((o) => o.dtype).join(",")}|${source.slice(source.indexOf("\n"))}`;
     let exe = this.cache.get(key);
     if (!exe) {
       this.stats.compiles++;
-      exe = new CpuExecutable(kernel, source, new Function("ins", "outs", "start", "end", "H", source) as KernelFn);
+      exe = new CpuExecutable(kernel, source, new Function("ins", "outs", "start", "end", "H", source) as KernelFn, outer);
       this.cache.set(key, exe);
     }
     return exe;
@@ -57,6 +57,6 @@ export class CpuBackend implements Backend {
     this.stats.dispatches++;
     const ins = inputs.map((b, i) => (b as CpuBuffer).view(e.kernel.inputs[i].dtype));
     const outs = outputs.map((b, i) => (b as CpuBuffer).view(e.kernel.outputs[i].dtype));
-    e.fn(ins, outs, 0, e.kernel.size, H);
+    e.fn(ins, outs, 0, e.outer, H);
   }
 }

@@ -85,24 +85,25 @@ export function inlineCalls(cj: ClosedJaxpr): ClosedJaxpr {
 const CHEAP_UNARY = new Set(["neg", "not", "abs", "sign", "floor", "ceil", "round", "trunc", "cast", "bitcast", "isfinite", "isnan"]);
 const CHEAP_BINARY = new Set(["add", "sub", "mul", "max", "min", "and", "or", "xor", "shl", "shr", "eq", "ne", "lt", "le", "gt", "ge"]);
 
+/** Above this cost per element, a value read by kernels of different shapes is materialized. */
+const DUPLICATE_COST = 16;
+
 /** Approximate work to compute one element of `e` (a transcendental op counts 8, a load 1). */
 function expCost(e: Exp): number {
-  const memo = new Map<Exp, number>();
+  // Shared nodes count once: kernels compute each distinct node once (CSE).
   const seen = new Set<Exp>();
   const go = (x: Exp): number => {
     if (seen.has(x)) return 0;
     seen.add(x);
-    let c = memo.get(x);
-    if (c !== undefined) return c;
+    let c = 0;
     switch (x.kind) {
-      case "const": case "gidx": case "ridx": c = 0; break;
+      case "const": case "gidx": case "ridx": break;
       case "load": c = 1 + go(x.args[0]) * 0.25; break;
       case "unary": c = (CHEAP_UNARY.has(x.op) ? 1 : 8) + go(x.args[0]); break;
       case "binary": c = (CHEAP_BINARY.has(x.op) || x.dtype === "int32" ? 1 : 8) + go(x.args[0]) + go(x.args[1]); break;
       case "where": c = 1 + go(x.args[0]) + go(x.args[1]) + go(x.args[2]); break;
       case "reduce": c = (x.ridx.kind === "ridx" ? x.ridx.size : 1) * (1 + go(x.args[0])); break;
     }
-    memo.set(x, c);
     return c;
   };
   return go(e);
@@ -137,6 +138,8 @@ function readMultiplicities(eqn: JaxprEqn): number[] {
 
 const isFusible = (prim: string): boolean => rulesOf(prim).lower.kind === "fusible";
 
+const litView = (a: Lit): View => view([], a.aval.dtype, () => constant(typeof a.val === "boolean" ? Number(a.val) : a.val, a.aval.dtype));
+
 /** Splits a (closed) jaxpr into kernels and primitive steps. */
 export function fuseJaxpr(closed: ClosedJaxpr): FusedJaxpr {
   const cj = inlineCalls(closed);
@@ -160,66 +163,70 @@ export function fuseJaxpr(closed: ClosedJaxpr): FusedJaxpr {
     }
   }
 
-  // Cost of each value with all its unforced ancestors inlined (an upper bound).
-  const keys = new ExpKeys();
-  const fullViews = new Map<Var, View>();
-  const atomView = (a: Atom, views: Map<Var, View>, slotOf: (v: Var) => number): View => {
-    if (a instanceof Lit) return view([], a.aval.dtype, () => constant(typeof a.val === "boolean" ? Number(a.val) : a.val, a.aval.dtype));
-    const got = views.get(a);
-    if (got) return got;
-    return inputView(slotOf(a), a.aval.shape, a.aval.dtype);
-  };
-  const tempSlots = new Map<Var, number>();
-  const tempSlot = (v: Var): number => {
-    let s = tempSlots.get(v);
-    if (s === undefined) tempSlots.set(v, (s = tempSlots.size));
-    return s;
-  };
-  const cost = new Map<Var, number>();
   const mults = new Map<JaxprEqn, number[]>();
-  for (const e of jaxpr.eqns) {
-    if (!isFusible(e.primitive)) continue;
-    mults.set(e, readMultiplicities(e));
-    const rule = rulesOf(e.primitive).lower;
-    if (rule.kind !== "fusible") continue;
-    const ins = e.inputs.map((a) => atomView(a, fullViews, tempSlot));
-    const outs = rule.rule(ins, e.params, e.outBinders.map((v) => v.aval));
-    e.outBinders.forEach((v, i) => {
-      const mv = memoView(outs[i], keys);
-      if (!forced.has(v)) fullViews.set(v, mv);
-      cost.set(v, expCost(mv.at(unravel(gidx(), v.aval.shape))));
-    });
-  }
+  for (const e of jaxpr.eqns) if (isFusible(e.primitive)) mults.set(e, readMultiplicities(e));
 
-  // Decide, consumers first, which values to write to memory.
-  const materialized = new Set<Var>(forced);
-  const effMult = new Map<Var, number>();
-  for (let i = jaxpr.eqns.length - 1; i >= 0; i--) {
-    const e = jaxpr.eqns[i];
-    if (!isFusible(e.primitive)) continue;
-    for (const v of e.outBinders) {
-      const uses = consumers.get(v) ?? [];
-      let mult = 0;
-      const shapes = new Set<string>();
-      for (const { eqn, input } of uses) {
-        const edge = mults.get(eqn)?.[input] ?? 1;
-        const below = Math.max(1, ...eqn.outBinders.map((w) => (materialized.has(w) ? 1 : effMult.get(w) ?? 1)));
-        mult = Math.max(mult, edge * below);
-        eqn.outBinders.forEach((w) => shapes.add(w.aval.shape.join(",")));
-      }
-      effMult.set(v, Math.max(mult, 1));
-      if (materialized.has(v)) continue;
-      const c = cost.get(v) ?? 0;
-      // Recomputing costs mult·c per element; writing once costs c + 2 + one load per read.
-      const recompute = c * (mult - 1) > mult + 2;
-      // Consumers of different shapes end up in different kernels: each recomputes the value.
-      const duplicated = shapes.size > 1 && c > 8;
-      if (recompute || duplicated) {
-        materialized.add(v);
-        effMult.set(v, 1);
+  /** Cost per element of each value, with the values of `stored` read from memory. */
+  const costs = (stored: Set<Var>): Map<Var, number> => {
+    const keys = new ExpKeys();
+    const views = new Map<Var, View>();
+    const slot = new Map<Var, number>();
+    const viewOf = (a: Atom): View => {
+      if (a instanceof Lit) return litView(a);
+      const got = views.get(a);
+      if (got) return got;
+      if (!slot.has(a)) slot.set(a, slot.size);
+      return inputView(slot.get(a)!, a.aval.shape, a.aval.dtype);
+    };
+    const cost = new Map<Var, number>();
+    for (const e of jaxpr.eqns) {
+      const rule = rulesOf(e.primitive).lower;
+      if (rule.kind !== "fusible") continue;
+      const outs = rule.rule(e.inputs.map(viewOf), e.params, e.outBinders.map((v) => v.aval));
+      e.outBinders.forEach((v, i) => {
+        const mv = memoView(outs[i], keys);
+        if (!stored.has(v)) views.set(v, mv);
+        cost.set(v, expCost(mv.at(unravel(gidx(), v.aval.shape))));
+      });
+    }
+    return cost;
+  };
+
+  /** Decides, consumers first, which values to write to memory. */
+  const decide = (cost: Map<Var, number>): Set<Var> => {
+    const materialized = new Set<Var>(forced);
+    const effMult = new Map<Var, number>();
+    for (let i = jaxpr.eqns.length - 1; i >= 0; i--) {
+      const e = jaxpr.eqns[i];
+      if (!isFusible(e.primitive)) continue;
+      for (const v of e.outBinders) {
+        let mult = 1;
+        const shapes = new Set<string>();
+        for (const { eqn, input } of consumers.get(v) ?? []) {
+          const edge = mults.get(eqn)?.[input] ?? 1;
+          const below = Math.max(1, ...eqn.outBinders.map((w) => (materialized.has(w) ? 1 : effMult.get(w) ?? 1)));
+          mult = Math.max(mult, edge * below);
+          eqn.outBinders.forEach((w) => shapes.add(w.aval.shape.join(",")));
+        }
+        effMult.set(v, mult);
+        if (materialized.has(v)) continue;
+        const c = cost.get(v) ?? 0;
+        // Recomputing costs mult·c per element; writing once costs c + 2 + one load per read.
+        const recompute = c * (mult - 1) > mult + 2;
+        // Consumers of different shapes end up in different kernels: each recomputes the value,
+        // which is cheaper than a round trip through memory up to about one transcendental op.
+        const duplicated = shapes.size > 1 && c > DUPLICATE_COST;
+        if (recompute || duplicated) {
+          materialized.add(v);
+          effMult.set(v, 1);
+        }
       }
     }
-  }
+    return materialized;
+  };
+  // Costs with everything inlined overestimate values downstream of what will be stored (a
+  // reduction broadcast back, say); a second round with the first round's choices corrects that.
+  const materialized = decide(costs(decide(costs(forced))));
 
   // Slots: one per materialized value.
   const slotAvals: ShapedArray[] = [];
@@ -342,7 +349,7 @@ function kernelStep(
   const views = new Map<Var, View>();
   const prims: string[] = [];
   const viewOf = (a: Atom): View => {
-    if (a instanceof Lit) return view([], a.aval.dtype, () => constant(typeof a.val === "boolean" ? Number(a.val) : a.val, a.aval.dtype));
+    if (a instanceof Lit) return litView(a);
     const got = views.get(a);
     if (got) return got;
     let v: View;

@@ -4,172 +4,110 @@
  * results are rounded with Math.fround after every op, int32 with `|0`, bools are 0/1.
  */
 
-import { type DType, isFloat, isUnsignedInt, isInt, isBool } from "../ir/dtype.js";
-import type { BinaryOp, Exp, Kernel, UnaryOp } from "./exp.js";
+import { type Exp, type Kernel, ExpKeys, binary, i32, load, reduce, unary, where } from "./exp.js";
+import { REDUCE_INIT, constCode, loadCode, reduceStep, renderBinary, renderUnary, storeCode } from "./jsops.js";
 
 type Code = string;
 
-/** Rounds a JS number expression to the storage semantics of `dtype`. */
-export function roundTo(dtype: DType, e: Code): Code {
-  switch (dtype) {
-    case "float32": return `Math.fround(${e})`;
-    case "float16": case "bfloat16": return `H.round_${dtype}(${e})`;
-    case "float64": return e;
-    case "int32": return `((${e})|0)`;
-    case "uint32": return `((${e})>>>0)`;
-    case "int8": return `((${e})<<24>>24)`;
-    case "uint8": return `((${e})&255)`;
-    case "int16": return `((${e})<<16>>16)`;
-    case "uint16": return `((${e})&65535)`;
-    case "bool": return `((${e})?1:0)`;
-    case "int64": case "uint64": return `H.wrap_${dtype}(${e})`;
-  }
+// ---- loop nests and index simplification ---------------------------------------------------
+
+/**
+ * The loop nest of a kernel: its output shape without size-1 dims, with adjacent dims merged
+ * where no index ever separates them. Output loop variables are `ridx` nodes with negative ids
+ * (-1 - level), so that reductions and output loops are placed by the same rule.
+ */
+interface Nest {
+  readonly dims: readonly number[];
+  /** Output expressions with div/rem of the flat index replaced by loop variables. */
+  readonly outputs: readonly Exp[];
 }
 
-/** Float unary ops: the JS for each, before rounding. */
-const FLOAT_UNARY: Partial<Record<UnaryOp, (a: Code) => Code>> = {
-  neg: (a) => `(-${a})`,
-  abs: (a) => `Math.abs(${a})`,
-  sign: (a) => `H.sign(${a})`,
-  floor: (a) => `Math.floor(${a})`,
-  ceil: (a) => `Math.ceil(${a})`,
-  round: (a) => `H.roundEven(${a})`,
-  trunc: (a) => `Math.trunc(${a})`,
-  exp: (a) => `Math.exp(${a})`,
-  exp2: (a) => `Math.pow(2, ${a})`,
-  log: (a) => `Math.log(${a})`,
-  log1p: (a) => `Math.log1p(${a})`,
-  expm1: (a) => `Math.expm1(${a})`,
-  sqrt: (a) => `Math.sqrt(${a})`,
-  rsqrt: (a) => `(1/Math.sqrt(${a}))`,
-  cbrt: (a) => `Math.cbrt(${a})`,
-  sin: (a) => `Math.sin(${a})`,
-  cos: (a) => `Math.cos(${a})`,
-  tan: (a) => `Math.tan(${a})`,
-  asin: (a) => `Math.asin(${a})`,
-  acos: (a) => `Math.acos(${a})`,
-  atan: (a) => `Math.atan(${a})`,
-  sinh: (a) => `Math.sinh(${a})`,
-  cosh: (a) => `Math.cosh(${a})`,
-  tanh: (a) => `Math.tanh(${a})`,
-  asinh: (a) => `Math.asinh(${a})`,
-  acosh: (a) => `Math.acosh(${a})`,
-  atanh: (a) => `Math.atanh(${a})`,
-  erf: (a) => `H.erf(${a})`,
-  erfc: (a) => `H.erfc(${a})`,
-  erfinv: (a) => `H.erfinv(${a})`,
-  lgamma: (a) => `H.lgamma(${a})`,
-  digamma: (a) => `H.digamma(${a})`,
-  logistic: (a) => `H.logistic(${a})`,
-  recip: (a) => `(1/${a})`,
-};
+const loopVar = (level: number, size: number): Exp => ({ kind: "ridx", dtype: "int32", id: -1 - level, size });
 
-const INT_UNARY: Partial<Record<UnaryOp, (a: Code) => Code>> = {
-  neg: (a) => `(-${a})`,
-  abs: (a) => `Math.abs(${a})`,
-  sign: (a) => `Math.sign(${a})`,
-  not: (a) => `(~${a})`,
-};
-
-const FLOAT_BINARY: Partial<Record<BinaryOp, (a: Code, b: Code) => Code>> = {
-  add: (a, b) => `(${a}+${b})`,
-  sub: (a, b) => `(${a}-${b})`,
-  mul: (a, b) => `(${a}*${b})`,
-  div: (a, b) => `(${a}/${b})`,
-  rem: (a, b) => `(${a}%${b})`,
-  pow: (a, b) => `H.pow(${a},${b})`,
-  max: (a, b) => `H.max(${a},${b})`,
-  min: (a, b) => `H.min(${a},${b})`,
-  atan2: (a, b) => `Math.atan2(${a},${b})`,
-  nextafter: (a, b) => `H.nextafter_f32(${a},${b})`,
-};
-
-const INT_BINARY: Partial<Record<BinaryOp, (a: Code, b: Code) => Code>> = {
-  add: (a, b) => `(${a}+${b})`,
-  sub: (a, b) => `(${a}-${b})`,
-  mul: (a, b) => `Math.imul(${a},${b})`,
-  div: (a, b) => `H.idiv(${a},${b})`,
-  rem: (a, b) => `H.irem(${a},${b})`,
-  pow: (a, b) => `H.ipow(${a},${b})`,
-  max: (a, b) => `Math.max(${a},${b})`,
-  min: (a, b) => `Math.min(${a},${b})`,
-  and: (a, b) => `(${a}&${b})`,
-  or: (a, b) => `(${a}|${b})`,
-  xor: (a, b) => `(${a}^${b})`,
-  shl: (a, b) => `H.shl(${a},${b})`,
-  shr: (a, b) => `H.shr(${a},${b})`,
-};
-
-const CMP: Partial<Record<BinaryOp, string>> = { eq: "===", ne: "!==", lt: "<", le: "<=", gt: ">", ge: ">=" };
-
-function renderUnary(op: UnaryOp, dtype: DType, src: Exp, a: Code): Code {
-  if (op === "cast") return castTo(src.dtype, dtype, a);
-  if (op === "bitcast") return `H.bitcast_${src.dtype}_${dtype}(${a})`;
-  if (op === "isfinite") return `(Number.isFinite(${a})?1:0)`;
-  if (op === "isnan") return `(Number.isNaN(${a})?1:0)`;
-  if (isBool(dtype)) {
-    if (op === "not") return `(1-${a})`;
-    throw new Error(`unary ${op} on bool`);
-  }
-  const table = isFloat(dtype) ? FLOAT_UNARY : INT_UNARY;
-  const f = table[op];
-  if (!f) throw new Error(`unary ${op} is not defined for ${dtype}`);
-  return roundTo(dtype, f(a));
+/**
+ * Rewrites `exps` for a loop nest over `dims`: the flat index g = Σ i_l·stride_l is a mixed-radix
+ * number, so `g / c` and `g % c` for c a product of trailing dims are ranges of loop variables
+ * R(a, b) = Σ_{l=a..b} i_l·Π_{m=l+1..b} d_m. Records the ranges that survive in `used`.
+ */
+function simplifyIndices(exps: readonly Exp[], dims: readonly number[], used: Set<string>): Exp[] {
+  const k = dims.length;
+  const prodD = (a: number, b: number): number => {
+    let p = 1;
+    for (let m = a; m <= b; m++) p *= dims[m];
+    return p;
+  };
+  const rangeExps = new Map<string, Exp>();
+  const rangeExp = (a: number, b: number): Exp => {
+    if (a > b) return i32(0);
+    const key = `${a}:${b}`;
+    used.add(key);
+    let e = rangeExps.get(key);
+    if (!e) {
+      e = a === b ? loopVar(a, dims[a]) : binary("add", binary("mul", rangeExp(a, b - 1), i32(dims[b])), loopVar(b, dims[b]));
+      rangeExps.set(key, e);
+    }
+    return e;
+  };
+  type R = { range: [number, number] } | { exp: Exp };
+  const memo = new Map<Exp, R>();
+  const asExp = (r: R): Exp => ("exp" in r ? r.exp : rangeExp(r.range[0], r.range[1]));
+  const go = (e: Exp): R => {
+    let r = memo.get(e);
+    if (r) return r;
+    switch (e.kind) {
+      case "const": case "ridx": r = { exp: e }; break;
+      case "gidx": r = { range: [0, k - 1] }; break;
+      case "load": r = { exp: load(e.input, e.dtype, asExp(go(e.args[0]))) }; break;
+      case "unary": r = { exp: unary(e.op, asExp(go(e.args[0])), e.dtype) }; break;
+      case "where": r = { exp: where(asExp(go(e.args[0])), asExp(go(e.args[1])), asExp(go(e.args[2]))) }; break;
+      case "reduce": r = { exp: reduce(e.op, e.ridx, asExp(go(e.args[0]))) }; break;
+      case "binary": {
+        const x = go(e.args[0]);
+        const c = e.args[1];
+        if ("range" in x && c.kind === "const" && e.dtype === "int32" && (e.op === "div" || e.op === "rem")) {
+          const [a, b] = x.range;
+          if (e.op === "div") {
+            for (let j = b; j >= a - 1; j--) if (prodD(j + 1, b) === c.value) return save(e, j < a ? { exp: i32(0) } : { range: [a, j] });
+          } else {
+            if (c.value >= prodD(a, b)) return save(e, x);
+            for (let j = a; j <= b + 1; j++) if (prodD(j, b) === c.value) return save(e, j > b ? { exp: i32(0) } : { range: [j, b] });
+          }
+        }
+        r = { exp: binary(e.op, asExp(x), asExp(go(c))) };
+        break;
+      }
+    }
+    return save(e, r);
+  };
+  const save = (e: Exp, r: R): R => {
+    memo.set(e, r);
+    return r;
+  };
+  return exps.map((e) => asExp(go(e)));
 }
 
-function castTo(from: DType, to: DType, a: Code): Code {
-  if (from === to) return a;
-  if (isBool(to)) return `(${a}!==0?1:0)`;
-  if (isFloat(to)) return roundTo(to, a);
-  if (isFloat(from)) return `H.f2i_${to}(${a})`;
-  return roundTo(to, a);
+/** Chooses the loop nest: squeeze size-1 dims, then merge dims that no surviving range splits. */
+function loopNest(k: Kernel): Nest {
+  const exps = k.outputs.map((o) => o.exp);
+  let dims = k.shape.filter((d) => d !== 1);
+  if (!dims.length) dims = [1];
+  const used = new Set<string>();
+  simplifyIndices(exps, dims, used);
+  const cut = new Set<number>();
+  for (const r of used) {
+    const [a, b] = r.split(":").map(Number);
+    if (a > 0) cut.add(a);
+    if (b < dims.length - 1) cut.add(b + 1);
+  }
+  const merged: number[] = [];
+  dims.forEach((d, i) => (i === 0 || cut.has(i) ? merged.push(d) : (merged[merged.length - 1] *= d)));
+  return { dims: merged, outputs: simplifyIndices(exps, merged, new Set()) };
 }
 
-function renderBinary(op: BinaryOp, dtype: DType, x: Exp, a: Code, b: Code): Code {
-  const cmp = CMP[op];
-  if (cmp) return `(${a}${cmp}${b}?1:0)`;
-  if (isBool(dtype)) {
-    if (op === "and" || op === "min" || op === "mul") return `(${a}&${b})`;
-    if (op === "or" || op === "max" || op === "add") return `(${a}|${b})`;
-    if (op === "xor" || op === "ne") return `(${a}^${b})`;
-    throw new Error(`binary ${op} on bool`);
-  }
-  if (isFloat(dtype)) {
-    const f = FLOAT_BINARY[op];
-    if (!f) throw new Error(`binary ${op} is not defined for ${dtype}`);
-    if (op === "nextafter" && dtype === "float64") return `H.nextafter_f64(${a},${b})`;
-    return roundTo(dtype, f(a, b));
-  }
-  if (isUnsignedInt(dtype) && (op === "div" || op === "rem" || op === "shr")) {
-    return roundTo(dtype, op === "div" ? `H.udiv(${a},${b})` : op === "rem" ? `H.urem(${a},${b})` : `H.ushr(${a},${b})`);
-  }
-  const f = INT_BINARY[op];
-  if (!f || !isInt(x.dtype)) throw new Error(`binary ${op} is not defined for ${dtype}`);
-  return roundTo(dtype, f(a, b));
-}
-
-const REDUCE_INIT: Record<string, (d: DType) => string> = {
-  sum: () => "0",
-  prod: () => "1",
-  max: (d) => (isFloat(d) ? "-Infinity" : `H.minOf_${d}`),
-  min: (d) => (isFloat(d) ? "Infinity" : `H.maxOf_${d}`),
-  and: () => "1",
-  or: () => "0",
-};
-
-function reduceStep(op: string, d: DType, acc: Code, x: Code): Code {
-  switch (op) {
-    case "sum": return isBool(d) ? `(${acc}|${x})` : roundTo(d, `${acc}+${x}`);
-    case "prod": return isBool(d) ? `(${acc}&${x})` : isInt(d) ? roundTo(d, `Math.imul(${acc},${x})`) : roundTo(d, `${acc}*${x}`);
-    case "max": return isFloat(d) ? `H.max(${acc},${x})` : `Math.max(${acc},${x})`;
-    case "min": return isFloat(d) ? `H.min(${acc},${x})` : `Math.min(${acc},${x})`;
-    case "and": return `(${acc}&${x})`;
-    case "or": return `(${acc}|${x})`;
-    default: throw new Error(`reduce ${op}`);
-  }
-}
+// ---- rendering -------------------------------------------------------------------------------
 
 interface Scope {
+  /** The loop variable this scope binds (null: the function body). */
   readonly ridx: number | null;
   readonly parent: Scope | null;
   readonly lines: string[];
@@ -177,29 +115,24 @@ interface Scope {
   readonly indent: string;
 }
 
-/** Renders a kernel into the source of `function(ins, outs, start, end, H)`. */
-export function renderJs(k: Kernel): string {
-  let tmp = 0;
-  const keys = new Map<Exp, string>();
+const varName = (id: number): string => (id < 0 ? `i${-1 - id}` : `r${id}`);
+
+/** A rendered kernel: the body of `function(ins, outs, start, end, H)`, whose outermost loop runs over [start, end) of `outer`. */
+export interface RenderedJs {
+  readonly source: string;
+  readonly outer: number;
+}
+
+/**
+ * Renders a kernel as a loop nest over its output shape. Each expression node is computed once
+ * per scope (CSE by structural key) in the outermost loop where its operands are available
+ * (hoisting); reductions are inner loops placed the same way.
+ */
+export function renderKernelJs(k: Kernel): RenderedJs {
+  const nest = loopNest(k);
+  const keys = new ExpKeys();
   const free = new Map<Exp, Set<number>>();
-  const keyOf = (e: Exp): string => {
-    let s = keys.get(e);
-    if (s !== undefined) return s;
-    switch (e.kind) {
-      case "const": s = `c${e.dtype}:${Object.is(e.value, -0) ? "-0" : e.value}`; break;
-      case "gidx": s = "g"; break;
-      case "ridx": s = `r${e.id}`; break;
-      case "load": s = `L${e.input}(${keyOf(e.args[0])})`; break;
-      case "unary": s = `${e.op}:${e.dtype}(${keyOf(e.args[0])})`; break;
-      case "binary": s = `${e.op}:${e.dtype}(${keyOf(e.args[0])},${keyOf(e.args[1])})`; break;
-      case "where": s = `w(${e.args.map(keyOf).join(",")})`; break;
-      case "reduce": s = `R${e.op}:${e.dtype}:${keyOf(e.ridx)}(${keyOf(e.args[0])})`; break;
-    }
-    // Keys can grow long in deep DAGs: intern them to short ids.
-    const id = `#${keys.size}:${s.length > 64 ? hashStr(s) : s}`;
-    keys.set(e, id);
-    return id;
-  };
+  let tmp = 0;
   const freeOf = (e: Exp): Set<number> => {
     let f = free.get(e);
     if (f) return f;
@@ -212,28 +145,33 @@ export function renderJs(k: Kernel): string {
     free.set(e, f);
     return f;
   };
-  const root: Scope = { ridx: null, parent: null, lines: [], memo: new Map(), indent: "    " };
+
+  const root: Scope = { ridx: null, parent: null, lines: [], memo: new Map(), indent: "  " };
+  const levels: Scope[] = [];
+  let parent = root;
+  nest.dims.forEach((_, l) => {
+    const s: Scope = { ridx: -1 - l, parent, lines: [], memo: new Map(), indent: parent.indent + "  " };
+    levels.push(s);
+    parent = s;
+  });
+  const inner = levels[levels.length - 1];
 
   const emit = (e: Exp, scope: Scope): Code => {
     if (e.kind === "const") return constCode(e.value, e.dtype);
-    if (e.kind === "gidx") return "g";
-    if (e.kind === "ridx") return `r${e.id}`;
+    if (e.kind === "ridx") return varName(e.id);
+    if (e.kind === "gidx") throw new Error("renderJs: flat index left after index simplification");
     // Place the node in the deepest enclosing scope that binds one of its free loop variables.
     const fv = freeOf(e);
     let target = scope;
     while (target.parent && !(target.ridx !== null && fv.has(target.ridx))) target = target.parent;
-    const key = keyOf(e);
+    const key = keys.key(e);
     for (let s: Scope | null = target; s; s = s.parent) {
       const got = s.memo.get(key);
       if (got) return got;
     }
     let code: Code;
     switch (e.kind) {
-      case "load": {
-        const i = emit(e.args[0], target);
-        code = loadCode(e.input, e.dtype, i);
-        break;
-      }
+      case "load": code = loadCode(e.input, e.dtype, emit(e.args[0], target)); break;
       case "unary": code = renderUnary(e.op, e.dtype, e.args[0], emit(e.args[0], target)); break;
       case "binary": code = renderBinary(e.op, e.dtype, e.args[0], emit(e.args[0], target), emit(e.args[1], target)); break;
       case "where": code = `(${emit(e.args[0], target)}?${emit(e.args[1], target)}:${emit(e.args[2], target)})`; break;
@@ -242,11 +180,11 @@ export function renderJs(k: Kernel): string {
         const acc = `t${tmp++}`;
         const r = e.ridx;
         target.lines.push(`${target.indent}let ${acc} = ${REDUCE_INIT[e.op](e.dtype)};`);
-        const inner: Scope = { ridx: r.id, parent: target, lines: [], memo: new Map(), indent: target.indent + "  " };
-        const body = emit(e.args[0], inner);
+        const body: Scope = { ridx: r.id, parent: target, lines: [], memo: new Map(), indent: target.indent + "  " };
+        const x = emit(e.args[0], body);
         target.lines.push(`${target.indent}for (let r${r.id} = 0; r${r.id} < ${r.size}; r${r.id}++) {`);
-        target.lines.push(...inner.lines);
-        target.lines.push(`${inner.indent}${acc} = ${reduceStep(e.op, e.dtype, acc, body)};`);
+        target.lines.push(...body.lines);
+        target.lines.push(`${body.indent}${acc} = ${reduceStep(e.op, e.dtype, acc, x)};`);
         target.lines.push(`${target.indent}}`);
         target.memo.set(key, acc);
         return acc;
@@ -258,48 +196,24 @@ export function renderJs(k: Kernel): string {
     return t;
   };
 
-  const stores = k.outputs.map((o, i) => storeCode(i, o.dtype, emit(o.exp, root)));
-  const decl = [
+  // The flat output position is the full range of loop variables.
+  const flatExp = nest.dims.reduce<Exp>((acc, d, l) => (l === 0 ? loopVar(0, d) : binary("add", binary("mul", acc, i32(d)), loopVar(l, d))), i32(0));
+  const g = emit(flatExp, inner);
+  const stores = nest.outputs.map((o, i) => storeCode(i, k.outputs[i].dtype, emit(o, inner), g));
+  const lines = [
+    `// kernel ${k.name}: ${k.shape.length ? k.shape.join("x") : "scalar"} -> loops ${nest.dims.join("x")}`,
     ...k.inputs.map((_, i) => `  const in${i} = ins[${i}];`),
     ...k.outputs.map((_, i) => `  const out${i} = outs[${i}];`),
-  ];
-  return [
-    `// kernel ${k.name}`,
-    ...decl,
-    "  for (let g = start; g < end; g++) {",
     ...root.lines,
-    ...stores.map((s) => `    ${s}`),
-    "  }",
-  ].join("\n");
+  ];
+  levels.forEach((s, l) => {
+    lines.push(`${s.parent!.indent}for (let i${l} = ${l === 0 ? "start" : "0"}; i${l} < ${l === 0 ? "end" : nest.dims[l]}; i${l}++) {`);
+    lines.push(...s.lines);
+  });
+  lines.push(...stores.map((st) => `${inner.indent}${st}`));
+  for (let l = levels.length - 1; l >= 0; l--) lines.push(`${levels[l].parent!.indent}}`);
+  return { source: lines.join("\n"), outer: nest.dims[0] };
 }
 
-function hashStr(s: string): string {
-  let h = 2166136261;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
-  return (h >>> 0).toString(36) + s.length;
-}
-
-function constCode(v: number, dtype: DType): Code {
-  if (Number.isNaN(v)) return "NaN";
-  if (v === Infinity) return "Infinity";
-  if (v === -Infinity) return "-Infinity";
-  if (Object.is(v, -0)) return "-0";
-  if (dtype === "float32") return String(Math.fround(v));
-  return v < 0 ? `(${v})` : String(v);
-}
-
-function loadCode(input: number, dtype: DType, i: Code): Code {
-  switch (dtype) {
-    case "float16": case "bfloat16": return `H.load_${dtype}(in${input}[${i}])`;
-    case "int64": case "uint64": return `Number(in${input}[${i}])`;
-    default: return `in${input}[${i}]`;
-  }
-}
-
-function storeCode(out: number, dtype: DType, v: Code): string {
-  switch (dtype) {
-    case "float16": case "bfloat16": return `out${out}[g] = H.store_${dtype}(${v});`;
-    case "int64": case "uint64": return `out${out}[g] = BigInt(${v});`;
-    default: return `out${out}[g] = ${v};`;
-  }
-}
+/** The JavaScript source of a kernel (see renderKernelJs). */
+export const renderJs = (k: Kernel): string => renderKernelJs(k).source;
