@@ -201,7 +201,8 @@ export function renderKernelJs(k: Kernel): RenderedJs {
   const g = emit(flatExp, inner);
   const stores = nest.outputs.map((o, i) => storeCode(i, k.outputs[i].dtype, emit(o, inner), g));
   const lines = [
-    `// kernel ${k.name}: ${k.shape.length ? k.shape.join("x") : "scalar"} -> loops ${nest.dims.join("x")}`,
+    `// kernel ${k.name}`,
+    `// shape ${k.shape.length ? k.shape.join("x") : "scalar"}, loops ${nest.dims.join("x")}`,
     ...k.inputs.map((_, i) => `  const in${i} = ins[${i}];`),
     ...k.outputs.map((_, i) => `  const out${i} = outs[${i}];`),
     ...root.lines,
