@@ -36,10 +36,11 @@ interface Traced {
   readonly donated: readonly boolean[];
 }
 
-const asList = <T>(x: T | readonly T[] | undefined): T[] => (x === undefined ? [] : Array.isArray(x) ? [...(x as T[])] : [x as T]);
+const asList = <T>(x: T | readonly T[] | undefined): T[] => (x === undefined ? [] : globalThis.Array.isArray(x) ? [...(x as T[])] : [x as T]);
 
 /** A cache key for a static argument: JAX hashes them; here primitives and JSON-able values by value, others by identity. */
 const identities = new WeakMap<object, number>();
+let nextIdentity = 1;
 function staticKey(x: unknown): string {
   if (x === null || x === undefined || typeof x !== "object" && typeof x !== "function") return `${typeof x}:${String(x)}`;
   if (x instanceof JaxValue) throw new TypeError(`Non-hashable static arguments are not supported: an array (${x.aval.toString()}) was passed as a static argument`);
@@ -52,7 +53,7 @@ function staticKey(x: unknown): string {
     }
   }
   let id = identities.get(x as object);
-  if (id === undefined) identities.set(x as object, (id = identities.size + 1));
+  if (id === undefined) identities.set(x as object, (id = nextIdentity++));
   return `id:${id}`;
 }
 
