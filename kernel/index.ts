@@ -2,6 +2,7 @@
 
 import "./backend/eager.js";
 export * as lax from "./lax/index.js";
+export * from "./ad/index.js";
 export { Array } from "./backend/array.js";
 export { makeJaxpr, evalJaxpr, ClosedJaxpr, Jaxpr } from "./ir/jaxpr.js";
 export { printJaxpr } from "./ir/print.js";

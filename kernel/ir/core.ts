@@ -117,6 +117,14 @@ export abstract class Tracer extends JaxValue {
   fullLower(): Value {
     return this;
   }
+  /**
+   * The concrete value this tracer stands for when there is one (JAX's to_concrete_value): a JVP
+   * tracer of a concrete primal has it, so Python `if x > 0` works under `grad`; abstract tracers
+   * (jit, vmap, make_jaxpr) return null.
+   */
+  toConcrete(): ConcreteArray | null {
+    return null;
+  }
   override toString(): string {
     return `Traced<${this.aval.toString()}>with<${this.trace.constructor.name}>`;
   }

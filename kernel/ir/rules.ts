@@ -53,6 +53,22 @@ export type Lowering =
   | { readonly kind: "host"; readonly run: (ins: HostArray[], params: Params, outAvals: ShapedArray[]) => HostArray[] }
   | { readonly kind: "impl"; readonly impl: (args: Value[], params: Params) => Value[] };
 
+/**
+ * Stages one equation into the unknown part during partial evaluation: `args` may mix unknown
+ * inputs (as a partial-eval rule received them) and known values (which become residuals).
+ * Returns the equation's (unknown) outputs.
+ */
+export type StageFn = (prim: string, args: readonly Value[], params: Params) => Value[];
+
+/**
+ * Trace-time partial evaluation (JAX's `partial_eval_rules`), for primitives that need more than
+ * the default — call primitives, control flow, remat: split the sub-jaxpr with
+ * `partialEvalJaxpr` (kernel/ad), `bind` the known part on the known args now, and `stage` the
+ * unknown part. `unknown[i]` tells whether `args[i]` is unknown (then it is opaque: only pass it
+ * to `stage`). Returns every output: known values, or unknown ones that `stage` returned.
+ */
+export type PartialEvalRule = (args: Value[], unknown: boolean[], params: Params, stage: StageFn) => Value[];
+
 /** All the rules of one primitive, side by side. */
 export interface PrimitiveRules {
   /** Output avals from input avals; raises JAX's errors for bad shapes and dtypes. */
@@ -63,4 +79,9 @@ export interface PrimitiveRules {
   readonly transpose: TransposeRule | null;
   readonly batch: BatchRule;
   readonly lower: Lowering;
+  /**
+   * Optional: partial evaluation when some inputs are unknown. Without it, an equation with any
+   * unknown input is staged whole (known inputs become residuals), as for ordinary primitives.
+   */
+  readonly partialEval?: PartialEvalRule;
 }

@@ -1,0 +1,18 @@
+/**
+ * @file Automatic differentiation, the JAX way: forward mode (jvp.ts), partial evaluation
+ * (partial_eval.ts), transposition (transpose.ts), linearize/vjp (linearize.ts), the pytree API
+ * (api.ts, jacobian.ts). Flat-list entry points (`jvpFlat`, `linearizeFlat`, `vjpFlat`) are for
+ * the Python front end; jaxpr-level ones (`jvpJaxpr`, `partialEvalJaxpr`, `transposeJaxpr`,
+ * `backwardPass`, `dceJaxpr`) for higher-order primitives' rules.
+ */
+
+export { JVPTrace, JVPTracer, jvp, jvpFlat, jvpJaxpr, jvpTraced } from "./jvp.js";
+export {
+  PartialVal, PartialEvalTrace, PartialEvalTracer, partialEvalFlat, partialEvalJaxpr, tracersToJaxpr, convertConstvars, dceJaxpr,
+  type JaxprSplit,
+} from "./partial_eval.js";
+export { backwardPass, transposeJaxpr, NotImplementedError } from "./transpose.js";
+export { type Linearized, linearizeJaxpr, linearizeFlat, vjpFlat, applyLinear, transposeLinear } from "./linearize.js";
+export { vjp, linearize, grad, valueAndGrad, linearTranspose, type GradOptions, type Argnums } from "./api.js";
+export { jacfwd, jacrev, jacobian, hessian, type JacobianOptions } from "./jacobian.js";
+export { Float0Array, type TangentIn } from "./tangents.js";
