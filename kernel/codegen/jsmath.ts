@@ -104,7 +104,9 @@ function erfcPos(ax: number): number {
     r = (z * (num + p[4])) / (den + q[5]);
     r = (1 / Math.sqrt(Math.PI) - r) / ax;
   }
-  return Math.exp(-ax * ax) * r;
+  // exp(-x²) with x² split into an exact part and a small remainder (Cody), for accuracy at large x.
+  const xsq = Math.trunc(ax * 16) / 16;
+  return Math.exp(-xsq * xsq) * Math.exp(-(ax - xsq) * (ax + xsq)) * r;
 }
 
 function erfc(x: number): number {
@@ -113,35 +115,44 @@ function erfc(x: number): number {
   return x > 0 ? erfcPos(x) : 2 - erfcPos(-x);
 }
 
+/** erf⁻¹: Giles' single-precision approximation refined by Newton steps in double. */
 function erfinv(y: number): number {
   if (Number.isNaN(y) || y < -1 || y > 1) return NaN;
+  if (y === 0) return y;
+  if (y < 0) return -erfinv(-y);
   if (y === 1) return Infinity;
-  if (y === -1) return -Infinity;
-  // Giles' single-precision approximation, refined by two Newton steps in double.
   let w = -Math.log((1 - y) * (1 + y));
-  let x: number;
+  let p: number;
   if (w < 5) {
     w -= 2.5;
-    let p = 2.81022636e-8;
+    p = 2.81022636e-8;
     for (const c of [3.43273939e-7, -3.5233877e-6, -4.39150654e-6, 0.00021858087, -0.00125372503, -0.00417768164, 0.246640727, 1.50140941]) p = c + p * w;
-    x = p * y;
   } else {
     w = Math.sqrt(w) - 3;
-    let p = -0.000200214257;
+    p = -0.000200214257;
     for (const c of [0.000100950558, 0.00134934322, -0.00367342844, 0.00573950773, -0.0076224613, 0.00943887047, 1.00167406, 2.83297682]) p = c + p * w;
-    x = p * y;
   }
-  for (let i = 0; i < 2; i++) x -= (erf(x) - y) / ((2 / Math.sqrt(Math.PI)) * Math.exp(-x * x));
+  let x = p * y;
+  // Near 1, solve erfc(x) = 1 - y instead: 1 - y is exact there, erf(x) - y would cancel.
+  const tail = y > 0.5;
+  for (let i = 0; i < 3; i++) {
+    const f = tail ? 1 - y - erfc(x) : erf(x) - y;
+    x -= f / ((2 / Math.sqrt(Math.PI)) * Math.exp(-x * x));
+  }
   return x;
 }
 
+/** x minus the nearest integer: exact, and keeps sin(πx) and tan(πx) accurate near integers. */
+const reduceHalf = (x: number): number => x - Math.round(x);
+
 const LANCZOS = [0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059, 12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7];
 
+/** log|Γ(x)|: Lanczos (g = 7, n = 9) for x ≥ 0.5, the reflection formula below. Poles give +inf. */
 function lgamma(x: number): number {
   if (Number.isNaN(x)) return NaN;
   if (x === Infinity || x === -Infinity) return Infinity;
   if (x <= 0 && Number.isInteger(x)) return Infinity;
-  if (x < 0.5) return Math.log(Math.PI / Math.abs(Math.sin(Math.PI * x))) - lgamma(1 - x);
+  if (x < 0.5) return Math.log(Math.PI / Math.abs(Math.sin(Math.PI * reduceHalf(x)))) - lgamma(1 - x);
   const z = x - 1;
   let a = LANCZOS[0];
   const t = z + 7.5;
@@ -149,27 +160,36 @@ function lgamma(x: number): number {
   return 0.5 * Math.log(2 * Math.PI) + (z + 0.5) * Math.log(t) - t + Math.log(a);
 }
 
+/**
+ * ψ(x): recurrence up to x ≥ 10, then the asymptotic series; reflection for x < 0. NaN at the
+ * poles (0 and the negative integers) and at -inf, as XLA's digamma.
+ */
 function digamma(x: number): number {
   if (Number.isNaN(x) || x === -Infinity) return NaN;
   if (x === Infinity) return Infinity;
   if (x <= 0 && Number.isInteger(x)) return NaN;
+  if (x < 0) return digamma(1 - x) - Math.PI / Math.tan(Math.PI * reduceHalf(x));
   let r = 0;
-  if (x < 0) return digamma(1 - x) - Math.PI / Math.tan(Math.PI * x);
-  while (x < 6) {
+  while (x < 10) {
     r -= 1 / x;
     x += 1;
   }
   const f = 1 / (x * x);
-  return r + Math.log(x) - 0.5 / x - f * (1 / 12 - f * (1 / 120 - f * (1 / 252 - f * (1 / 240 - f / 132))));
+  const series = f * (1 / 12 - f * (1 / 120 - f * (1 / 252 - f * (1 / 240 - f * (1 / 132 - f * (691 / 32760))))));
+  return r + Math.log(x) - 0.5 / x - series;
 }
 
-function nextafter32(a: number, b: number): number {
-  if (Number.isNaN(a) || Number.isNaN(b)) return NaN;
-  if (a === b) return b;
-  if (a === 0) return b > 0 ? 2 ** -149 : -(2 ** -149);
-  f32[0] = a;
-  u32[0] += (a < b) === (a > 0) ? 1 : -1;
-  return f32[0];
+/**
+ * nextafter in a float format given by its bit codec: the neighbour of a towards b (b itself when
+ * equal; the smallest subnormal signed like b from ±0; NaN if either is NaN), as XLA's.
+ */
+function nextafterBits(toBits: (x: number) => number, fromBits: (b: number) => number, signBit: number) {
+  return (a: number, b: number): number => {
+    if (Number.isNaN(a) || Number.isNaN(b)) return NaN;
+    if (a === b) return b;
+    if (a === 0) return fromBits(b > 0 ? 1 : signBit + 1);
+    return fromBits(toBits(a) + ((a < b) === (a > 0) ? 1 : -1));
+  };
 }
 
 function nextafter64(a: number, b: number): number {
@@ -181,7 +201,39 @@ function nextafter64(a: number, b: number): number {
   return f64[0];
 }
 
+const bitsF32 = (x: number): number => {
+  f32[0] = x;
+  return u32[0];
+};
+const fromBitsF32 = (b: number): number => {
+  u32[0] = b;
+  return f32[0];
+};
+const bitsF64 = (x: number): bigint => {
+  f64[0] = x;
+  return u64[0];
+};
+const fromBitsF64 = (b: bigint): number => {
+  u64[0] = BigInt.asUintN(64, b);
+  return f64[0];
+};
+
+/** C's pow special cases that Math.pow lacks: 1^y = 1 (even NaN) and (-1)^±inf = 1. */
+function pow(a: number, b: number): number {
+  if (a === 1 || b === 0) return 1;
+  if (a === -1 && (b === Infinity || b === -Infinity)) return 1;
+  return Math.pow(a, b);
+}
+
 const clampInt = (lo: number, hi: number) => (x: number): number => (Number.isNaN(x) ? 0 : x <= lo ? lo : x >= hi ? hi : Math.trunc(x));
+
+/** The helper object passed to every JavaScript kernel. */
+/** Clamps to an integer range and truncates (XLA's saturating float→int conversion; NaN gives 0). */
+const clampBig = (lo: bigint, hi: bigint) => (x: number): bigint => (Number.isNaN(x) ? 0n : x <= Number(lo) ? lo : x >= Number(hi) ? hi : BigInt(Math.trunc(x)));
+
+const f16Next = nextafterBits(f32ToF16, f16ToF32, 0x8000);
+const bf16Next = nextafterBits(f32ToBf16, bf16ToF32, 0x8000);
+const f32Next = nextafterBits(bitsF32, fromBitsF32, 0x80000000);
 
 /** The helper object passed to every JavaScript kernel. */
 export const H = {
@@ -193,57 +245,58 @@ export const H = {
   lgamma,
   digamma,
   logistic: (x: number): number => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x))),
-  pow: (a: number, b: number): number => (a === 1 || b === 0 ? 1 : Math.pow(a, b)),
+  pow,
   max: (a: number, b: number): number => (a !== a || b !== b ? NaN : Math.max(a, b)),
   min: (a: number, b: number): number => (a !== a || b !== b ? NaN : Math.min(a, b)),
-  nextafter_f32: nextafter32,
-  nextafter_f64: nextafter64,
-  // Integer division and remainder as XLA defines them on the CPU: by zero gives -1 and the dividend.
+  nextafter_float16: f16Next,
+  nextafter_bfloat16: bf16Next,
+  nextafter_float32: f32Next,
+  nextafter_float64: nextafter64,
+  // Integer division and remainder as XLA defines them on the CPU: x / 0 is -1 (all bits set),
+  // x % 0 is x, INT_MIN / -1 is INT_MIN and INT_MIN % -1 is 0.
   idiv: (a: number, b: number): number => (b === 0 ? -1 : a === -2147483648 && b === -1 ? a : Math.trunc(a / b)),
   irem: (a: number, b: number): number => (b === 0 ? a : b === -1 ? 0 : a % b),
   udiv: (a: number, b: number): number => (b === 0 ? 0xffffffff : Math.trunc((a >>> 0) / (b >>> 0))),
   urem: (a: number, b: number): number => (b === 0 ? a : (a >>> 0) % (b >>> 0)),
-  ipow: (a: number, b: number): number => {
-    if (b < 0) return a === 1 ? 1 : a === -1 ? (b & 1 ? -1 : 1) : 0;
-    let r = 1;
-    let base = a;
-    while (b > 0) {
-      if (b & 1) r = Math.imul(r, base);
-      base = Math.imul(base, base);
-      b >>>= 1;
-    }
-    return r;
-  },
+  div64: (a: bigint, b: bigint): bigint => (b === 0n ? -1n : a / b),
+  udiv64: (a: bigint, b: bigint): bigint => (b === 0n ? 2n ** 64n - 1n : a / b),
+  rem64: (a: bigint, b: bigint): bigint => (b === 0n ? a : a % b),
+  // Shifts by the bit width or more (or negative amounts, read as unsigned) saturate, as in XLA.
   shl: (a: number, b: number): number => (b < 0 || b >= 32 ? 0 : a << b),
   shr: (a: number, b: number): number => (b < 0 || b >= 32 ? (a < 0 ? -1 : 0) : a >> b),
   ushr: (a: number, b: number): number => (b < 0 || b >= 32 ? 0 : a >>> b),
+  shl64: (a: bigint, b: bigint): bigint => (b < 0n || b >= 64n ? 0n : a << b),
+  shr64: (a: bigint, b: bigint): bigint => (b < 0n || b >= 64n ? (a < 0n ? -1n : 0n) : a >> b),
   f2i_int8: clampInt(-128, 127),
   f2i_uint8: clampInt(0, 255),
   f2i_int16: clampInt(-32768, 32767),
   f2i_uint16: clampInt(0, 65535),
   f2i_int32: clampInt(-2147483648, 2147483647),
   f2i_uint32: clampInt(0, 4294967295),
-  f2i_int64: clampInt(-9223372036854775808, 9223372036854775807),
-  f2i_uint64: clampInt(0, 18446744073709551615),
+  f2i_int64: clampBig(-(2n ** 63n), 2n ** 63n - 1n),
+  f2i_uint64: clampBig(0n, 2n ** 64n - 1n),
   round_float16: (x: number): number => f16ToF32(f32ToF16(x)),
   round_bfloat16: (x: number): number => bf16ToF32(f32ToBf16(x)),
   load_float16: f16ToF32,
   store_float16: f32ToF16,
   load_bfloat16: bf16ToF32,
   store_bfloat16: f32ToBf16,
+  /** 64-bit wrapping of JS numbers, for host code that works on numbers (kernels use BigInts). */
   wrap_int64: (x: number): number => Number(BigInt.asIntN(64, BigInt(Math.trunc(x)))),
   wrap_uint64: (x: number): number => Number(BigInt.asUintN(64, BigInt(Math.trunc(x)))),
   minOf_int8: -128, maxOf_int8: 127, minOf_uint8: 0, maxOf_uint8: 255,
   minOf_int16: -32768, maxOf_int16: 32767, minOf_uint16: 0, maxOf_uint16: 65535,
   minOf_int32: -2147483648, maxOf_int32: 2147483647, minOf_uint32: 0, maxOf_uint32: 4294967295,
-  minOf_int64: -9223372036854775808, maxOf_int64: 9223372036854775807, minOf_uint64: 0, maxOf_uint64: 18446744073709551615,
   minOf_bool: 0, maxOf_bool: 1,
-  bitcast_float32_int32: (x: number): number => { f32[0] = x; return u32[0] | 0; },
-  bitcast_float32_uint32: (x: number): number => { f32[0] = x; return u32[0]; },
-  bitcast_int32_float32: (x: number): number => { u32[0] = x; return f32[0]; },
-  bitcast_uint32_float32: (x: number): number => { u32[0] = x; return f32[0]; },
-  bitcast_int32_uint32: (x: number): number => x >>> 0,
-  bitcast_uint32_int32: (x: number): number => x | 0,
+  // Bits of floats as unsigned integers of their width, and back (64-bit ones as BigInts).
+  bits_float16: f32ToF16,
+  bits_bfloat16: f32ToBf16,
+  bits_float32: bitsF32,
+  bits_float64: bitsF64,
+  from_bits_float16: (b: number): number => f16ToF32(b & 0xffff),
+  from_bits_bfloat16: (b: number): number => bf16ToF32(b & 0xffff),
+  from_bits_float32: fromBitsF32,
+  from_bits_float64: fromBitsF64,
   f16ToF32,
   f32ToF16,
 };
