@@ -6,4 +6,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 npm run --silent check
-npx mocha
+npx mocha "test/**/*.test.ts"

@@ -1,0 +1,118 @@
+/**
+ * @file "JAX: Benchmark Function": pick a function of the running kernel (or the one under the
+ * cursor), an input size and backends; the kernel runs the post's four methods (Baseline, JIT,
+ * Sharding, Sharding + JIT) under a cancellable progress notification; the result opens in a
+ * panel (chart, table, compile time) with "Insert into notebook".
+ */
+
+import * as vscode from "vscode";
+import type { JaxControllers } from "./controller.js";
+import { NOTEBOOK_TYPE } from "./controller.js";
+import { evaluate, pyStr } from "./evaluate.js";
+import type { BenchmarkResult } from "../../webview/benchmark-spec.js";
+import { functionNameAt } from "./hover.js";
+
+export const MIME_BENCHMARK = "application/vnd.jaxnb.benchmark+json";
+
+export interface BenchmarkArgs {
+  function?: string;
+  size?: string;
+  backends?: string[];
+  repeats?: number;
+  /** Skip the panel (tests and scripted use). */
+  showPanel?: boolean;
+}
+
+export function registerBenchmark(context: vscode.ExtensionContext, controllers: JaxControllers): vscode.Disposable {
+  return vscode.commands.registerCommand("jaxnb.benchmarkFunction", (args?: BenchmarkArgs) => runBenchmark(context, controllers, args ?? {}));
+}
+
+export async function runBenchmark(context: vscode.ExtensionContext, controllers: JaxControllers, args: BenchmarkArgs): Promise<BenchmarkResult | undefined> {
+  const editor = vscode.window.activeNotebookEditor;
+  const nb = editor?.notebook;
+  if (!nb || nb.notebookType !== NOTEBOOK_TYPE) {
+    void vscode.window.showErrorMessage("Open a JAX notebook (.jaxnb) to benchmark one of its functions.");
+    return undefined;
+  }
+  const session = await controllers.ensureSession(nb);
+  const fns = await evaluate<string[]>(session, "_jaxnb_tools.functions()");
+  let fn = args.function;
+  if (!fn) {
+    const ed = vscode.window.activeTextEditor;
+    const under = ed ? functionNameAt(ed.document.lineAt(ed.selection.active.line).text, ed.selection.active.character) : undefined;
+    if (!fns.length) {
+      void vscode.window.showErrorMessage("The kernel has no functions yet: run the cell that defines one first.");
+      return undefined;
+    }
+    fn = await vscode.window.showQuickPick(under && fns.includes(under) ? [under, ...fns.filter((f) => f !== under)] : fns, { title: "Benchmark which function?" });
+    if (!fn) return undefined;
+  }
+  const cfg = vscode.workspace.getConfiguration("jaxnb.benchmark");
+  const size = args.size ?? (await vscode.window.showInputBox({
+    title: "Input size (points of linspace(-4, 4, n)), or a Python expression for the input",
+    value: String(cfg.get<number>("size", 10_000_000)),
+  }));
+  if (!size) return undefined;
+  const available = ["cpu", ...session.devices.some((d) => d.platform === "webgpu") ? ["webgpu"] : []];
+  const backends = args.backends ?? (available.length === 1 ? available : (await vscode.window.showQuickPick(available, { canPickMany: true, title: "Backends" })));
+  if (!backends?.length) return undefined;
+  const repeats = args.repeats ?? cfg.get<number>("repeats", 5);
+
+  const result = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `Benchmarking ${fn}…`, cancellable: true },
+    async (_p, token) => {
+      const sub = token.onCancellationRequested(() => void session.client.interrupt());
+      try {
+        return await evaluate<BenchmarkResult>(session, `_jaxnb_tools.benchmark(${pyStr(fn!)}, ${pyStr(size)}, ${JSON.stringify(backends)}, ${repeats})`);
+      } catch (e) {
+        if (token.isCancellationRequested) return undefined;
+        void vscode.window.showErrorMessage(`Benchmark of ${fn} failed: ${(e as Error).message.split("\n")[0]}`);
+        return undefined;
+      } finally {
+        sub.dispose();
+      }
+    },
+  );
+  if (result && args.showPanel !== false) showPanel(context, nb, result);
+  return result;
+}
+
+function showPanel(context: vscode.ExtensionContext, nb: vscode.NotebookDocument, result: BenchmarkResult): void {
+  const panel = vscode.window.createWebviewPanel("jaxnb.benchmark", `Benchmark: ${result.function}`, vscode.ViewColumn.Beside, {
+    enableScripts: true,
+    localResourceRoots: [vscode.Uri.joinPath(context.extensionUri, "out", "webview")],
+  });
+  const script = panel.webview.asWebviewUri(vscode.Uri.joinPath(context.extensionUri, "out", "webview", "panel.js"));
+  const nonce = Array.from({ length: 32 }, () => Math.floor(Math.random() * 36).toString(36)).join("");
+  const csp = [
+    "default-src 'none'",
+    `script-src 'nonce-${nonce}'`,
+    `style-src ${panel.webview.cspSource} 'unsafe-inline'`,
+    `img-src ${panel.webview.cspSource} data: blob:`,
+    `font-src ${panel.webview.cspSource}`,
+  ].join("; ");
+  panel.webview.html = `<!DOCTYPE html><html><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0"></head>
+<body><div id="root"></div>
+<script nonce="${nonce}" id="jaxnb-data" type="application/json">${JSON.stringify(result).replace(/</g, "\\u003c")}</script>
+<script nonce="${nonce}" src="${script}"></script></body></html>`;
+  panel.webview.onDidReceiveMessage(async (m: { type: string }) => {
+    if (m.type === "insert") await insertResult(nb, result);
+  });
+}
+
+/** Adds the result to the notebook as a new code cell's output, after the selected cell. */
+export async function insertResult(nb: vscode.NotebookDocument, result: BenchmarkResult): Promise<void> {
+  const editor = vscode.window.visibleNotebookEditors.find((e) => e.notebook === nb);
+  const at = editor ? editor.selection.end : nb.cellCount;
+  const cell = new vscode.NotebookCellData(vscode.NotebookCellKind.Code, `# JAX: Benchmark Function — ${result.function}, n = ${result.size}`, "python");
+  const text = result.runs.map((r) => `${r.method} [${r.backend}, ${r.devices} device${r.devices === 1 ? "" : "s"}]: ${r.median_ms.toFixed(3)} ms`).join("\n");
+  cell.outputs = [new vscode.NotebookCellOutput([
+    vscode.NotebookCellOutputItem.json(result, MIME_BENCHMARK),
+    vscode.NotebookCellOutputItem.text(text, "text/plain"),
+  ])];
+  const edit = new vscode.WorkspaceEdit();
+  edit.set(nb.uri, [vscode.NotebookEdit.insertCells(at, [cell])]);
+  await vscode.workspace.applyEdit(edit);
+}
