@@ -4,7 +4,7 @@
  */
 
 import {
-  type Params, type Value, JaxValue, MainTrace, Trace, Tracer, bind, getAval, newDynamic, rulesOf,
+  type Params, type Value, JaxValue, MainTrace, Trace, Tracer, TypedScalar, bind, getAval, newDynamic, rulesOf,
 } from "./core.js";
 import { ShapedArray } from "./shape.js";
 import { type PyTreeDef, treeFlatten, treeUnflatten } from "./pytree.js";
@@ -62,7 +62,8 @@ export class ClosedJaxpr {
 export function evalJaxpr(jaxpr: Jaxpr, consts: readonly Value[], args: readonly Value[]): Value[] {
   const env = new Map<Var, Value>();
   const read = (a: Atom): Value => {
-    if (a instanceof Lit) return a.val;
+    // A literal keeps its dtype (a bare JS number would become a weak default-typed scalar).
+    if (a instanceof Lit) return new TypedScalar(a.val, a.aval.dtype, a.aval.weakType);
     const v = env.get(a);
     if (v === undefined) throw new Error("evalJaxpr: unbound variable");
     return v;

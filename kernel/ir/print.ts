@@ -172,9 +172,11 @@ export function registerPpEqnRule(prim: string, rule: PpEqnRule): void {
 }
 
 export function ppEqnDefault(eqn: JaxprEqn, ctx: PpContext, params: Readonly<Record<string, unknown>> = eqn.params): Doc {
+  // The outputs are named first, then the params' sub-jaxprs, as JAX's _pp_eqn does.
+  const lhs = ppVars(eqn.outBinders, ctx, { shapes: true });
   const rhs = [text(eqn.primitive), ppParams(params, ctx), concat(text(" "), ppVars(eqn.inputs, ctx))];
   if (!eqn.outBinders.length) return concat(...rhs);
-  return concat(ppVars(eqn.outBinders, ctx, { shapes: true }), text(" = "), ...rhs);
+  return concat(lhs, text(" = "), ...rhs);
 }
 
 function ppEqn(eqn: JaxprEqn, ctx: PpContext): Doc {

@@ -4,7 +4,7 @@
  * arithmetic, elementwise batching, and elementwise abstract evaluation with dtype checks.
  */
 
-import { type Params, type Value, bind, bind1, getAval } from "../ir/core.js";
+import { type Params, type Value, TypedScalar, bind, bind1, getAval } from "../ir/core.js";
 import { type DType, isFloat, isInt, isBool, isUnsignedInt, isSignedInt } from "../ir/dtype.js";
 import { ShapedArray, shapeEq, shapeStr } from "../ir/shape.js";
 import { type BatchRule, type BDim, type JvpRule, type MaybeZero, Zero } from "../ir/rules.js";
@@ -13,9 +13,12 @@ import { type BatchRule, type BDim, type JvpRule, type MaybeZero, Zero } from ".
 
 export const isZero = (t: MaybeZero): t is Zero => t instanceof Zero;
 
-/** Zeros of an aval, materialized (as a broadcast scalar, so it stays cheap under jit). */
+/**
+ * Zeros of an aval, materialized as a broadcast scalar (cheap under jit), the scalar a literal
+ * in jaxprs as JAX's zeros_like_aval prints it (`broadcast_in_dim[...] 0.0:f32[]`).
+ */
 export function zerosLikeAval(aval: ShapedArray): Value {
-  return bind1("broadcast_in_dim", [Array0(0, aval.dtype)], { shape: aval.shape, broadcast_dimensions: [], sharding: null });
+  return bind1("broadcast_in_dim", [new TypedScalar(0, aval.dtype, false)], { shape: aval.shape, broadcast_dimensions: [], sharding: null });
 }
 
 /** A 0-d constant of a dtype, via convert_element_type of a weak scalar. */
