@@ -5,7 +5,9 @@
  * - kernel: `out/kernel/main.js` (the kernel process), `out/kernel/worker.js` (the Python
  *   thread), `out/cli.js` (`bin/jaxnb`), with the Python package copied to `out/kernel/python/`;
  * - report: `out/report/vega-embed.js`, vega + vega-lite + vega-embed for the browser as one
- *   script that HTML reports inline (they work offline).
+ *   script that HTML reports inline (they work offline);
+ * - extension: `out/extension.cjs` (the VS Code extension host side), `out/webview/renderer.js`
+ *   (the notebook renderer) and `out/webview/panel.js` (the benchmark panel).
  *
  * `node esbuild.mjs --if-stale` rebuilds only when a source that went into the last build (or a
  * Python file) is newer than it: `bin/jaxnb` runs this before every command, so a fresh clone
@@ -71,8 +73,38 @@ export async function build() {
     format: "iife",
     minify: true,
   });
+  // The VS Code extension (CommonJS for the extension host; `vscode` is provided by the editor)
+  // and the webview code (the notebook renderer as an ES module, the benchmark panel as a script).
+  const extension = await esbuild.build({
+    ...common,
+    entryPoints: { extension: path.join(root, "extension/src/extension.ts") },
+    outdir: out,
+    outExtension: { ".js": ".cjs" },
+    platform: "node",
+    format: "cjs",
+    target: "node20",
+    external: ["vscode", ...NODE_EXTERNAL],
+  });
+  const webview = await esbuild.build({
+    ...common,
+    sourcemap: false,
+    entryPoints: { "webview/renderer": path.join(root, "webview/renderer.ts") },
+    outdir: out,
+    platform: "browser",
+    format: "esm",
+    minify: true,
+  });
+  const panel = await esbuild.build({
+    ...common,
+    sourcemap: false,
+    entryPoints: { "webview/panel": path.join(root, "webview/panel.ts") },
+    outdir: out,
+    platform: "browser",
+    format: "iife",
+    minify: true,
+  });
   copyPython();
-  const inputs = [...Object.keys(kernel.metafile.inputs), ...Object.keys(report.metafile.inputs)]
+  const inputs = [kernel, report, extension, webview, panel].flatMap((b) => Object.keys(b.metafile.inputs))
     .filter((p) => !p.startsWith("node_modules/"))
     .map((p) => path.relative(root, path.resolve(root, p)));
   writeFileSync(stampFile, JSON.stringify({ inputs: [...new Set(inputs)] }));
