@@ -4,11 +4,14 @@
  * jaxpr once per device (fusion into kernels) and then only dispatches.
  */
 
-import { type Params, type Value, bind, definePrimitive, getAval, rulesOf } from "../ir/core.js";
-import { ClosedJaxpr, Jaxpr, Lit, Var, traceToJaxpr, type Atom } from "../ir/jaxpr.js";
-import { type MaybeZero, Zero } from "../ir/rules.js";
+import { type Params, type Value, bind, definePrimitive } from "../ir/core.js";
+import { ClosedJaxpr, Jaxpr } from "../ir/jaxpr.js";
+import { UndefinedPrimal, Zero } from "../ir/rules.js";
 import { type Doc, concat, ppParams, ppVars, registerPpEqnRule, text } from "../ir/print.js";
-import { tangentAval } from "../lax/helpers.js";
+import { instantiate, tangentAval } from "../lax/helpers.js";
+import { jvpJaxpr } from "../ad/jvp.js";
+import { partialEvalJaxpr } from "../ad/partial_eval.js";
+import { transposeJaxpr } from "../ad/transpose.js";
 import { vmapJaxpr } from "../batching/jaxpr.js";
 import { Array } from "../backend/array.js";
 import { type Device, defaultDevice } from "../backend/device.js";
@@ -92,53 +95,6 @@ export function runJit(args: readonly Value[], params: Params): Array[] {
   return outs;
 }
 
-// ---- JVP of a jaxpr -------------------------------------------------------------------------
-
-/**
- * Forward-mode derivative of a jaxpr, evaluated equation by equation with each primitive's JVP
- * rule on the current traces. Returns the primal outputs and their tangents (symbolic zeros kept).
- */
-export function jvpEvalJaxpr(cj: ClosedJaxpr, primals: readonly Value[], tangents: readonly MaybeZero[]): [Value[], MaybeZero[]] {
-  const { jaxpr } = cj;
-  const env = new Map<Var, [Value, MaybeZero]>();
-  const read = (a: Atom): [Value, MaybeZero] => (a instanceof Lit ? [a.val, new Zero(tangentAval(a.aval))] : env.get(a)!);
-  jaxpr.constvars.forEach((v, i) => env.set(v, [cj.consts[i], new Zero(tangentAval(v.aval))]));
-  jaxpr.invars.forEach((v, i) => env.set(v, [primals[i], tangents[i]]));
-  for (const e of jaxpr.eqns) {
-    const ins = e.inputs.map(read);
-    const ps = ins.map(([p]) => p);
-    const ts = ins.map(([, t]) => t);
-    const rule = rulesOf(e.primitive).jvp;
-    let outs: Value[], touts: MaybeZero[];
-    if (rule === "nondiff" || ts.every((t) => t instanceof Zero)) {
-      outs = bind(e.primitive, ps, e.params);
-      touts = outs.map((o) => new Zero(tangentAval(getAval(o))));
-    } else [outs, touts] = rule(ps, ts, e.params);
-    e.outBinders.forEach((v, i) => env.set(v, [outs[i], touts[i]]));
-  }
-  const res = jaxpr.outs.map(read);
-  return [res.map(([p]) => p), res.map(([, t]) => t)];
-}
-
-/**
- * JAX's jvp_jaxpr: the jaxpr of (primals, nonzero tangents) → (primal outs, nonzero tangent
- * outs). `nonzeros[i]`: whether input i has a tangent; returns which outputs have one.
- */
-export function jvpJaxpr(cj: ClosedJaxpr, nonzeros: readonly boolean[]): [ClosedJaxpr, boolean[]] {
-  const inAvals = cj.inAvals;
-  const tanAvals = inAvals.filter((_, i) => nonzeros[i]).map(tangentAval);
-  let outNz: boolean[] = [];
-  const traced = traceToJaxpr((...xs: Value[]) => {
-    const primals = xs.slice(0, inAvals.length);
-    let k = inAvals.length;
-    const tangents = inAvals.map((a, i) => (nonzeros[i] ? xs[k++] : new Zero(tangentAval(a))));
-    const [outs, touts] = jvpEvalJaxpr(cj, primals, tangents);
-    outNz = touts.map((t) => !(t instanceof Zero));
-    return [...outs, ...touts.filter((t): t is Value => !(t instanceof Zero))];
-  }, [...inAvals, ...tanAvals]);
-  return [traced, outNz];
-}
-
 // ---- the primitive ----------------------------------------------------------------------------
 
 definePrimitive("jit", {
@@ -156,14 +112,31 @@ definePrimitive("jit", {
   // The JVP of a call is a call of the JVP: d jit(f)(x) = jit(jvp f)(x, dx).
   jvp: (primals, tangents, p) => {
     const cj = p.jaxpr as ClosedJaxpr;
-    const nonzeros = tangents.map((t) => !(t instanceof Zero));
-    const [body, outNz] = jvpJaxpr(cj, nonzeros);
+    const { jaxpr: body, outNonzeros } = jvpJaxpr(cj, tangents.map((t) => !(t instanceof Zero)), false);
     const outs = bindJit(body, [...primals, ...tangents.filter((t): t is Value => !(t instanceof Zero))], withJaxpr(p, body));
     const n = cj.outAvals.length;
     let k = n;
-    return [outs.slice(0, n), cj.outAvals.map((a, i) => (outNz[i] ? outs[k++] : new Zero(tangentAval(a))))];
+    return [outs.slice(0, n), cj.outAvals.map((a, i) => (outNonzeros[i] ? outs[k++] : new Zero(tangentAval(a))))];
   },
-  transpose: null,
+  // Known inputs run the known part now (one call); the unknown part is staged as a second call
+  // reading the first one's residuals.
+  partialEval: (args, unknown, p, stage) => {
+    const split = partialEvalJaxpr(p.jaxpr as ClosedJaxpr, unknown, false);
+    const knownOuts = bindJit(split.known, args.filter((_, i) => !unknown[i]), withJaxpr(p, split.known));
+    const nKnown = knownOuts.length - split.numRes;
+    const [uj, uconsts] = hoistConsts(split.unknown);
+    const unknownOuts = stage("jit", [...uconsts, ...knownOuts.slice(nKnown), ...args.filter((_, i) => unknown[i])], withJaxpr(p, uj));
+    let k = 0, u = 0;
+    return split.outUnknowns.map((isUnknown) => (isUnknown ? unknownOuts[u++] : knownOuts[k++]));
+  },
+  // The transpose of a call is a call of the transposed body.
+  transpose: (cts, args, p) => {
+    const linear = args.map((a) => a instanceof UndefinedPrimal);
+    const body = transposeJaxpr(p.jaxpr as ClosedJaxpr, linear);
+    const outs = bindJit(body, [...args.filter((a): a is Value => !(a instanceof UndefinedPrimal)), ...cts.map(instantiate)], withJaxpr(p, body));
+    let k = 0;
+    return linear.map((l) => (l ? outs[k++] : null));
+  },
   // vmap of a call is a call of the vmapped body, every output batched at 0.
   batch: (args, dims, p, size) => {
     const [body] = vmapJaxpr(p.jaxpr as ClosedJaxpr, size, dims, 0);
