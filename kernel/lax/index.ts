@@ -5,3 +5,7 @@ export * from "./structural.js";
 export * from "./slicing.js";
 export * from "./gather.js";
 export * from "./scatter.js";
+export * from "./reduce.js";
+export * from "./cumulative.js";
+export * from "./sort.js";
+export * from "./dot.js";

@@ -274,8 +274,8 @@ function dynamicSliceIndices(operandShape: Shape, startIndices: readonly Value[]
     if (typeof i === "boolean") throw new TypeError("index arguments to dynamic_slice must be integers, got a boolean");
     const aval = getAval(i);
     if (!isInt(aval.dtype) || aval.dtype.startsWith("uint")) return i;
-    const wrapped = bind1("add", [i, new TypedScalar(n, aval.dtype, false)]);
-    return bind1("select_n", [bind1("lt", [i, new TypedScalar(0, aval.dtype, false)]), i, wrapped]);
+    const negative = bind1("lt", [i, new TypedScalar(0, aval.dtype, false)]);
+    return bind1("select_n", [negative, i, bind1("add", [i, new TypedScalar(n, aval.dtype, false)])]);
   });
 }
 
