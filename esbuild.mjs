@@ -103,8 +103,22 @@ export async function build() {
     format: "iife",
     minify: true,
   });
+  // The extension's own test suite, run inside a real VS Code extension host (test/e2e).
+  const extensionTests = await esbuild.build({
+    ...common,
+    entryPoints: {
+      "test/suite/index": path.join(root, "extension/test/suite/index.ts"),
+      "test/suite/tests": path.join(root, "extension/test/suite/tests.ts"),
+    },
+    outdir: out,
+    outExtension: { ".js": ".cjs" },
+    platform: "node",
+    format: "cjs",
+    target: "node20",
+    external: ["vscode", "mocha", ...NODE_EXTERNAL],
+  });
   copyPython();
-  const inputs = [kernel, report, extension, webview, panel].flatMap((b) => Object.keys(b.metafile.inputs))
+  const inputs = [kernel, report, extension, webview, panel, extensionTests].flatMap((b) => Object.keys(b.metafile.inputs))
     .filter((p) => !p.startsWith("node_modules/"))
     .map((p) => path.relative(root, path.resolve(root, p)));
   writeFileSync(stampFile, JSON.stringify({ inputs: [...new Set(inputs)] }));

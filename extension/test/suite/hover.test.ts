@@ -1,0 +1,42 @@
+/** @file Derivative hovers and the benchmark command, through the real editor's providers. */
+
+import * as assert from "node:assert/strict";
+import * as vscode from "vscode";
+import { openNotebook, runCells } from "./util.js";
+
+const POST = "import jax.numpy as jnp\ndef func(x):\n    return jnp.exp(-x ** 2) * jnp.cos(jnp.exp(x ** 2))\n";
+
+async function hoverText(doc: vscode.TextDocument, line: number, ch: number): Promise<string> {
+  const hovers = (await vscode.commands.executeCommand<vscode.Hover[]>("vscode.executeHoverProvider", doc.uri, new vscode.Position(line, ch))) ?? [];
+  return hovers.flatMap((h) => h.contents.map((c) => (typeof c === "string" ? c : (c as vscode.MarkdownString).value))).join("\n");
+}
+
+describe("hovers and benchmarks", () => {
+  it("shows the post's derivative as a formula, and each partial of a two-argument function", async () => {
+    const doc = await openNotebook([POST, "def g(a, b):\n    return jnp.sin(a) * b ** 2\n", "from jax import grad\nd = grad(func)"]);
+    await runCells(doc);
+    const text = await hoverText(doc.cellAt(0).document, 1, 5);
+    assert.match(text, /func′\(x\) = /);
+    assert.match(text, /u = e\^\(x²\)/);
+    assert.match(text, /sin\(u\)/);
+    const inGrad = await hoverText(doc.cellAt(2).document, 1, 10);
+    assert.match(inGrad, /func′\(x\)/);
+    const two = await hoverText(doc.cellAt(1).document, 0, 4);
+    assert.match(two, /∂g\/∂a = b²·cos\(a\)/);
+    assert.match(two, /∂g\/∂b = 2b·sin\(a\)/);
+  });
+
+  it("benchmarks a function with the four methods of the post", async () => {
+    const doc = await openNotebook([POST]);
+    await runCells(doc);
+    const r = await vscode.commands.executeCommand<{ function: string; runs: { method: string; median_ms: number; times_ms: number[] }[] }>(
+      "jaxnb.benchmarkFunction", { function: "func", size: "100000", backends: ["cpu"], repeats: 3, showPanel: false });
+    assert.ok(r, "no result");
+    assert.equal(r.function, "func");
+    assert.deepEqual(r.runs.map((x) => x.method), ["Baseline", "JIT", "Sharding", "Sharding + JIT"]);
+    for (const run of r.runs) {
+      assert.equal(run.times_ms.length, 3);
+      assert.ok(run.median_ms > 0);
+    }
+  });
+});
