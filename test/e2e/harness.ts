@@ -4,7 +4,7 @@
  * through playwright-core. Ends the server by process group so no extension host outlives it.
  */
 
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import os from "node:os";
@@ -13,7 +13,11 @@ import { fileURLToPath } from "node:url";
 import { chromium, type Browser, type Page } from "playwright-core";
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const codeServerBin = path.join(repoRoot, ".cache/code-server/node_modules/.bin/code-server");
+/** Installs code-server if needed (scripts/setup-vscode.sh prints its folder) and returns its binary. */
+export function codeServerBin(): string {
+  const dir = execFileSync("bash", [path.join(repoRoot, "scripts/setup-vscode.sh")], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }).trim().split("\n").pop()!;
+  return path.join(dir, "node_modules/.bin/code-server");
+}
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -62,7 +66,7 @@ export async function startServer(files: Record<string, string | { copy: string 
   }, null, 2));
   const port = await freePort();
   let log = "";
-  const proc = spawn(codeServerBin, [
+  const proc = spawn(codeServerBin(), [
     "--auth", "none", "--bind-addr", `127.0.0.1:${port}`, "--user-data-dir", userData,
     "--extensions-dir", path.join(home, "extensions"), "--disable-telemetry", "--disable-update-check",
     "--disable-workspace-trust", workspace,

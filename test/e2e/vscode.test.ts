@@ -44,7 +44,6 @@ describe("VS Code (code-server, Chromium)", function () {
   let server: VsCodeServer | undefined;
 
   before(() => {
-    execFileSync("bash", [path.join(repoRoot, "scripts/setup-vscode.sh")], { stdio: "inherit" });
     execFileSync(process.execPath, [path.join(repoRoot, "esbuild.mjs"), "--if-stale"], { stdio: "inherit" });
   });
 
