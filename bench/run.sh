@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# The benchmark command: our kernel next to NumPy, PyTorch and @jax-js/jax, in one run.
+# Its own set-up: npm packages, and Debian's NumPy/PyTorch/threadpoolctl for the references.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ -d node_modules/@jax-js/jax ] || npm ci --no-audit --no-fund
+if ! /usr/bin/python3 -c "import numpy, torch, threadpoolctl" 2>/dev/null; then
+  apt-get update -qq && apt-get install -y -qq --no-install-recommends python3-numpy python3-torch python3-threadpoolctl
+fi
+exec npx tsx bench/run.ts "$@"
