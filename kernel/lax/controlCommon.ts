@@ -5,7 +5,7 @@
  * carry/branch type checks and their messages, and the slicing/stacking the eager impls use.
  */
 
-import { type Value, bind1, getAval } from "../ir/core.js";
+import { type Value, ConcreteArray, bind1, getAval } from "../ir/core.js";
 import { ClosedJaxpr, Jaxpr, Var, evalJaxpr, traceToJaxpr } from "../ir/jaxpr.js";
 import { type PyTreeDef, treeFlatten, treeUnflatten } from "../ir/pytree.js";
 import { ShapedArray } from "../ir/shape.js";
@@ -82,6 +82,13 @@ function checkLeaf(x: unknown): Value {
 export function flattenValues(tree: unknown): [Value[], PyTreeDef] {
   const [leaves, def] = treeFlatten(tree);
   return [leaves.map(checkLeaf), def];
+}
+
+/** The host value of a concrete scalar (an eager impl's index or predicate). */
+export function hostScalar(x: Value): number | boolean {
+  if (x instanceof ConcreteArray) return x.item();
+  if (typeof x === "number" || typeof x === "boolean") return x;
+  throw new TypeError(`Expected a concrete scalar, got ${String(x)}`);
 }
 
 /** Evaluates a closed jaxpr on the current traces. */

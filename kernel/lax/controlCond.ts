@@ -24,7 +24,7 @@ import { broadcastInDim, convertElementType } from "./structural.js";
 import { clamp, eq, ne, select, selectN } from "./select.js";
 import { stopGradient } from "./bitcast.js";
 import {
-  type TracedFun, avalStr, callJaxpr, flattenValues, jaxprForwarding, leafPaths, listDiffs, mergeLists, mismatchExtra,
+  type TracedFun, avalStr, callJaxpr, flattenValues, hostScalar, jaxprForwarding, leafPaths, listDiffs, mergeLists, mismatchExtra,
   pruneOutputs, splitList, traceFun, treeStr, typematch,
 } from "./controlCommon.js";
 
@@ -154,10 +154,7 @@ function condAbstractEval(avals: ShapedArray[], p: Params): ShapedArray[] {
 }
 
 /** The index as a host integer, clamped to the branches. */
-function concreteIndex(x: Value, n: number): number {
-  const v = typeof x === "object" && "item" in x ? Number((x as { item(): number | boolean }).item()) : Number(x);
-  return Math.min(Math.max(v, 0), n - 1);
-}
+const concreteIndex = (x: Value, n: number): number => Math.min(Math.max(Number(hostScalar(x)), 0), n - 1);
 
 // d cond(i, ops) = cond(i, jvp of each branch): the tangents of the outputs nonzero in any branch.
 function condJvp(primals: Value[], tangents: MaybeZero[], p: Params): [Value[], MaybeZero[]] {

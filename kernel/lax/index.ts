@@ -8,4 +8,5 @@ export * from "./scatter.js";
 export * from "./reduce.js";
 export * from "./cumulative.js";
 export * from "./sort.js";
+export * from "./control.js";
 export * from "./dot.js";

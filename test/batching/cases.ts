@@ -8,6 +8,7 @@ import { type Params, type Value, bind } from "../../kernel/ir/core.js";
 import type { DType } from "../../kernel/ir/dtype.js";
 import { GatherDimensionNumbers, gather } from "../../kernel/lax/gather.js";
 import { ScatterDimensionNumbers, scatter, scatterAdd, scatterMax, scatterMin, scatterMul, scatterSub } from "../../kernel/lax/scatter.js";
+import { add, mul, sin, cos, lt, cond, switchBranches, whileLoop, scan } from "../../kernel/lax/index.js";
 import type { Domain } from "./helpers.js";
 
 export interface ArgSpec {
@@ -165,6 +166,21 @@ export const CASES: Record<string, readonly BatchCase[]> = {
   "scatter-mul": [{ args: [f32(5, 3), A([2, 1], "int32", { lo: 0, hi: 4 }), f32(2, 3)], fn: (x, i, u) => [scatterMul(x, i, u, rowUpdates)] }],
   "scatter-min": [{ args: [f32(5, 3), A([2, 1], "int32", { lo: 0, hi: 4 }), f32(2, 3)], fn: (x, i, u) => [scatterMin(x, i, u, rowUpdates)] }],
   "scatter-max": [{ args: [f32(5, 3), A([2, 1], "int32", { lo: 0, hi: 4 }), f32(2, 3)], fn: (x, i, u) => [scatterMax(x, i, u, rowUpdates)] }],
+  // ---- control flow
+  cond: [
+    { args: [A([], "bool"), f32(3)], fn: (p, x) => [cond(p, sin, cos, x) as Value], note: "cond" },
+    { args: [A([], "int32", { lo: -1, hi: 3 }), f32(3), f32(3)], fn: (i, x, y) => [switchBranches(i, [(a: Value) => sin(a), (a: Value, b: Value) => mul(a, b), (_a: Value, b: Value) => cos(b)], x, y) as Value], note: "switch" },
+  ],
+  while: [{
+    args: [A([], "int32", { lo: 0, hi: 4 }), f32(3)],
+    fn: (n, x) => [(whileLoop(([i]: Value[]) => lt(i, n), ([i, v]: Value[]) => [add(i, 1), mul(v, 1.5)], [0, x]) as Value[])[1]],
+    note: "trip count from an operand",
+  }],
+  scan: [{
+    args: [f32(3), f32(4, 3)],
+    fn: (c0, xs) => scan((c: Value, x: Value) => [add(mul(c, x), 1), sin(c)], c0, xs) as Value[],
+    note: "carry and ys",
+  }],
   // ---- reductions
   reduce_sum: [{ args: [f32(2, 3, 4)], params: { axes: [0, 2], out_sharding: null } }, { args: [f32(2, 3)], params: { axes: [], out_sharding: null }, note: "no axes" }],
   reduce_max: [{ args: [f32(2, 3, 4)], params: { axes: [1], out_sharding: null } }],
