@@ -2,6 +2,8 @@
 
 import "./backend/eager.js";
 export * as lax from "./lax/index.js";
+export * as numpy from "./numpy/index.js";
+export * as jnp from "./numpy/index.js";
 export * from "./ad/index.js";
 export { Array } from "./backend/array.js";
 export { makeJaxpr, evalJaxpr, ClosedJaxpr, Jaxpr } from "./ir/jaxpr.js";
