@@ -17,6 +17,7 @@ import { floor, integerPow, log, neg, sign, abs } from "./unary.js";
 import { eq, select } from "./select.js";
 import { convertElementType, broadcastInDim } from "./structural.js";
 import { ShapedArray } from "../ir/shape.js";
+import { ValueError } from "./errors.js";
 
 const bin = (o: BinaryOp) => ([a, b]: Exp[]): Exp => binary(o, a, b);
 const negCt = (ct: MaybeZero): MaybeZero => (ct instanceof Zero ? ct : neg(ct));
@@ -235,9 +236,11 @@ function zetaExp(s: Exp, q: Exp): Exp {
   // Bernoulli-number coefficients (2n)!/B_2n, as in XLA.
   const coeffs = [-7.166165256175667e18, 1.8152105401943546e17, -4597978722407473, 116467828143500.67,
     -2950130727918.164, 7.47242496e10, -1892437580.3183792, 47900160, -1209600, 30240, -720, 12];
+  // Horner form of the tail Σ B₂ⱼ/(2j)! s(s+1)…(s+2j-2) a^(1-s-2j). XLA writes the factors as
+  // (s - 22 + 2i)(s - 21 + 2i), which drops the B₄ term at s = 2; these are the rising ones.
   let horner = k(0);
   for (let i = 0; i < 11; i++) {
-    const factor = mulE(subE(s, k(22 - 2 * i)), subE(s, k(21 - 2 * i)));
+    const factor = mulE(addE(s, k(22 - 2 * i)), addE(s, k(21 - 2 * i)));
     horner = mulE(factor, mulE(aInvSq, addE(horner, k(1 / coeffs[i]))));
   }
   sum = addE(sum, mulE(term, addE(k(0.5), mulE(divE(s, a), addE(k(1 / coeffs[11]), horner)))));
@@ -273,7 +276,7 @@ naryop("polygamma", {
   jvp: defjvp(
     "polygamma",
     () => {
-      throw new Error("ValueError: polygamma gradient with respect to m is not supported");
+      throw new ValueError("polygamma gradient with respect to m is not supported");
     },
     (g, m, x) => mul(g, polygamma(add(m, constLike(m, 1)), x)),
   ),

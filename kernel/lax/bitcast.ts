@@ -10,6 +10,7 @@ import { type Exp, binary, cast, constant, i32, index, unary, view } from "../co
 import { treeMap } from "../ir/pytree.js";
 import { moveaxis } from "./helpers.js";
 import { vectorizedBatch } from "./nary.js";
+import { ValueError } from "./errors.js";
 
 const UINT_OF_BYTES: Record<number, DType> = { 1: "uint8", 2: "uint16", 4: "uint32", 8: "uint64" };
 
@@ -33,8 +34,8 @@ definePrimitive("bitcast_convert_type", {
     if (from > bits) return [new ShapedArray([...x.shape, from / bits], to)];
     const last = x.ndim ? x.shape[x.ndim - 1] : 1;
     if (last * from !== bits) {
-      throw new Error(
-        `ValueError: Attempting to convert array of shape (${x.shape.join(", ")}${x.ndim === 1 ? "," : ""}) from ${x.dtype} of size ${from} bits ` +
+      throw new ValueError(
+        `Attempting to convert array of shape (${x.shape.join(", ")}${x.ndim === 1 ? "," : ""}) from ${x.dtype} of size ${from} bits ` +
           `to ${to} of size ${bits}, bits but ${last} * ${from} != ${bits}`,
       );
     }

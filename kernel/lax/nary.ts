@@ -11,6 +11,7 @@ import { type BatchRule, type JvpRule, type Lowering, type MaybeZero, type Trans
 import { type Exp, type View, i32, index, view } from "../codegen/exp.js";
 import { bdimAtFront } from "./helpers.js";
 import { broadcastInDim, reduceSum, reshape } from "./structural.js";
+import { NotImplementedError } from "./errors.js";
 
 // ---- dtype rules ---------------------------------------------------------------------------------
 
@@ -35,10 +36,19 @@ function isKind(d: DType, k: Kind): boolean {
 
 export const accepts = (d: DType, kinds: readonly Kind[]): boolean => kinds.some((k) => isKind(d, k));
 
+/** The jnp function that promotes where the lax one does not (lax.py's table, for error tips). */
+const JNP_EQUIVALENT: Record<string, string> = {
+  add: "add", sub: "subtract", mul: "multiply", div: "divide", max: "maximum", min: "minimum", pow: "float_power",
+  atan2: "arctan2", nextafter: "nextafter", eq: "equal", ne: "not_equal", select: "where",
+  shift_left: "left_shift", shift_right_logical: "right_shift", shift_right_arithmetic: "right_shift",
+};
+
 /** lax's check that operands of an n-ary op share one dtype (jnp promotes; lax does not). */
 export function checkSameDtypes(name: string, avals: readonly ShapedArray[]): void {
   if (avals.some((a) => a.dtype !== avals[0].dtype)) {
-    throw new TypeError(`lax.${name} requires arguments to have the same dtypes, got ${avals.map((a) => a.dtype).join(", ")}.`);
+    const eq = JNP_EQUIVALENT[name];
+    const tip = eq ? ` (Tip: jnp.${eq} is a similar function that does automatic type promotion on inputs).` : "";
+    throw new TypeError(`lax.${name} requires arguments to have the same dtypes, got ${avals.map((a) => a.dtype).join(", ")}.${tip}`);
   }
 }
 
@@ -216,7 +226,7 @@ export function naryop(name: string, spec: NaryopSpec): void {
 /** The rule of a primitive JAX gives no derivative: zero tangents pass, others raise as in JAX. */
 export function noJvp(name: string): JvpRule {
   return (primals, tangents, params) => {
-    if (tangents.some((t) => !(t instanceof Zero))) throw new Error(`NotImplementedError: Differentiation rule for '${name}' not implemented`);
+    if (tangents.some((t) => !(t instanceof Zero))) throw new NotImplementedError(`Differentiation rule for '${name}' not implemented`);
     const out = bind1(name, primals, params);
     return [[out], [new Zero(getAval(out).strongType())]];
   };

@@ -13,6 +13,7 @@ import { bdimAtFront, moveaxis } from "./helpers.js";
 import { ANY, checkNaryDtypes, checkSameDtypes, elementwiseLowering, fullLike, maybeBroadcast, naryop } from "./nary.js";
 import { broadcastInDim } from "./structural.js";
 import { bitwiseAnd } from "./binary.js";
+import { ValueError } from "./errors.js";
 
 const pyShape = (s: Shape): string => (s.length === 1 ? `(${s[0]},)` : `(${s.join(", ")})`);
 
@@ -113,7 +114,7 @@ function selectBatch(args: Value[], dims: BDim[], _p: unknown, size: number): [V
 
 /** lax.select_n: `which` picks among the cases (a bool picks between two). */
 export function selectN(which: Value, ...cases: Value[]): Value {
-  if (cases.length === 0) throw new Error("ValueError: select_n() must have at least one case");
+  if (cases.length === 0) throw new ValueError("select_n() must have at least one case");
   return bind1("select_n", [which, ...cases]);
 }
 
