@@ -5,6 +5,7 @@ export * as lax from "./lax/index.js";
 export * as numpy from "./numpy/index.js";
 export * as jnp from "./numpy/index.js";
 export * from "./ad/index.js";
+export { vmap, vmapFlat, vmapJaxpr, type AxisSpec, type VmapOptions } from "./batching/index.js";
 export { Array } from "./backend/array.js";
 export { makeJaxpr, evalJaxpr, ClosedJaxpr, Jaxpr } from "./ir/jaxpr.js";
 export { printJaxpr } from "./ir/print.js";
