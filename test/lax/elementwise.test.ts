@@ -20,6 +20,7 @@ interface Case {
 }
 interface Fixture {
   unary: Case[];
+  sweep: Case[];
   int_unary: Case[];
   binary_float: Case[];
   binary_int: Case[];
@@ -80,7 +81,7 @@ const caseName = (c: Case): string => `${c.name} ${c.args.map((a) => `${a.dtype}
 
 for (const device of testDevices()) {
   describe(`elementwise primitives on ${device.toString()}`, () => {
-    for (const group of ["unary", "int_unary", "binary_float", "binary_int", "special_binary"] as const) {
+    for (const group of ["unary", "sweep", "int_unary", "binary_float", "binary_int", "special_binary"] as const) {
       describe(group, () => {
         for (const c of fx[group]) {
           it(caseName(c), () => {
