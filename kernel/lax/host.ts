@@ -26,13 +26,19 @@ export function readHost(h: HostArray): Float64Array {
   return out;
 }
 
-/** Numbers stored in a dtype's typed array (rounded/wrapped as the dtype stores them). */
+/**
+ * Numbers as a host lowering's output of `dtype` (rounded/wrapped as the dtype stores them).
+ * 16-bit floats are returned as float32 values, which is how the runtime takes them in
+ * (`Array.fromHost` encodes them); every other dtype in its own typed array.
+ */
 export function writeHost(vals: ArrayLike<number>, dtype: DType): HostData {
   const n = vals.length;
+  if (dtype === "float16" || dtype === "bfloat16") {
+    const r = rounder(dtype);
+    return Float32Array.from({ length: n }, (_, i) => r(vals[i]));
+  }
   const out = new CTOR[dtype](n);
-  if (dtype === "float16") for (let i = 0; i < n; i++) out[i] = H.store_float16(vals[i]);
-  else if (dtype === "bfloat16") for (let i = 0; i < n; i++) out[i] = H.store_bfloat16(vals[i]);
-  else if (dtype === "bool") for (let i = 0; i < n; i++) out[i] = vals[i] ? 1 : 0;
+  if (dtype === "bool") for (let i = 0; i < n; i++) out[i] = vals[i] ? 1 : 0;
   else if (dtype === "int64" || dtype === "uint64") {
     const o = out as BigInt64Array | BigUint64Array;
     for (let i = 0; i < n; i++) o[i] = BigInt(Number.isFinite(vals[i]) ? Math.trunc(vals[i]) : 0);
@@ -42,6 +48,13 @@ export function writeHost(vals: ArrayLike<number>, dtype: DType): HostData {
 
 /** An empty typed array of a dtype (for copying raw elements, bit-exact). */
 export const allocHost = (dtype: DType, n: number): HostData => new CTOR[dtype](n);
+
+/** Raw elements (as `allocHost` holds them) as a host lowering's output: 16-bit floats decoded, as `writeHost` gives them. */
+export function rawOut(data: HostData, dtype: DType): HostData {
+  if (dtype === "float16") return Float32Array.from(data as Uint16Array, (b) => H.f16ToF32(b));
+  if (dtype === "bfloat16") return Float32Array.from(data as Uint16Array, (b) => H.load_bfloat16(b));
+  return data;
+}
 
 /** Rounds a JS number to what `dtype` can hold, as device arithmetic would after each operation. */
 export function rounder(dtype: DType): (x: number) => number {

@@ -12,7 +12,7 @@ import { type HostArray, Zero } from "../ir/rules.js";
 import { moveaxis, tangentAval } from "./helpers.js";
 import { broadcastInDim, broadcastedIota, expandDims } from "./structural.js";
 import { GatherDimensionNumbers, GatherScatterMode, gather } from "./gather.js";
-import { allocHost, forEachLine, readHost } from "./host.js";
+import { allocHost, forEachLine, rawOut, readHost } from "./host.js";
 import { ValueError } from "./errors.js";
 
 /** `lax.sort` of several operands: returns all of them, permuted together. */
@@ -60,7 +60,7 @@ function runSort(ins: HostArray[], dimension: number, numKeys: number): HostArra
       for (let i = 0; i < n; i++) dst[base + i * stride] = src[base + perm[i] * stride];
     });
   });
-  return ins.map((h, o) => ({ data: outs[o], shape: h.shape, dtype: h.dtype }));
+  return ins.map((h, o) => ({ data: rawOut(outs[o], h.dtype), shape: h.shape, dtype: h.dtype }));
 }
 
 definePrimitive("sort", {
