@@ -1,7 +1,8 @@
 /**
  * @file Automatic differentiation, the JAX way: forward mode (jvp.ts), partial evaluation
  * (partial_eval.ts), transposition (transpose.ts), linearize/vjp (linearize.ts), the pytree API
- * (api.ts, jacobian.ts). Flat-list entry points (`jvpFlat`, `linearizeFlat`, `vjpFlat`) are for
+ * (api.ts, jacobian.ts), custom rules (custom_jvp.ts, custom_vjp.ts), remat (checkpoint.ts) and
+ * `checkGrads`. Flat-list entry points (`jvpFlat`, `linearizeFlat`, `vjpFlat`) are for
  * the Python front end; jaxpr-level ones (`jvpJaxpr`, `partialEvalJaxpr`, `transposeJaxpr`,
  * `backwardPass`, `dceJaxpr`) for higher-order primitives' rules.
  */
@@ -16,3 +17,7 @@ export { type Linearized, linearizeJaxpr, linearizeFlat, vjpFlat, applyLinear, t
 export { vjp, linearize, grad, valueAndGrad, linearTranspose, type GradOptions, type Argnums } from "./api.js";
 export { jacfwd, jacrev, jacobian, hessian, type JacobianOptions } from "./jacobian.js";
 export { Float0Array, type TangentIn } from "./tangents.js";
+export { customJvp, type CustomJvpFunction } from "./custom_jvp.js";
+export { customVjp, type CustomVjpFunction, CustomVJPException } from "./custom_vjp.js";
+export { checkpoint, remat, checkpointPolicies, type CheckpointPolicy, type CheckpointOptions } from "./checkpoint.js";
+export { checkGrads, type CheckGradsOptions } from "./check_grads.js";

@@ -6,7 +6,7 @@
  * `add_any`; symbolic `Zero` cotangents are never materialized.
  */
 
-import { type Value, bind, rulesOf } from "../ir/core.js";
+import { type Value, TypedScalar, bind, rulesOf } from "../ir/core.js";
 import { type Atom, ClosedJaxpr, Jaxpr, Lit, Var, traceToJaxpr } from "../ir/jaxpr.js";
 import { type MaybeZero, UndefinedPrimal, Zero } from "../ir/rules.js";
 import { addTangents } from "../lax/helpers.js";
@@ -35,7 +35,8 @@ export function backwardPass(jaxpr: Jaxpr, consts: readonly Value[], args: reado
     else primal.set(v, a);
   });
   const isLinear = (x: Atom): boolean => x instanceof Var && linear.has(x);
-  const read = (x: Atom): Value => (x instanceof Lit ? x.val : primal.get(x)!);
+  // A literal keeps its dtype (a bare JS number would become a weak default-typed scalar).
+  const read = (x: Atom): Value => (x instanceof Lit ? new TypedScalar(x.val, x.aval.dtype, x.aval.weakType) : primal.get(x)!);
 
   // Forward: what does not depend on the linear inputs is computed now.
   const linEqns = [];
