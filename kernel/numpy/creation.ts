@@ -71,7 +71,8 @@ export const copy = (x: ArrayLike): JaxValue => asarray(x);
  * in JAX); other ranges are computed as NumPy does (the first two values in the dtype, then
  * start + i·delta), so float ranges match NumPy's bit for bit.
  */
-export function arange(start: number, stop: number | null = null, opts: { step?: number | null; dtype?: DTypeLike | null } = {}): JaxValue {
+export function arange(start: number, opts: { stop?: number | null; step?: number | null; dtype?: DTypeLike | null } = {}): JaxValue {
+  const stop = opts.stop ?? null;
   const args = [start, stop, opts.step].filter((a): a is number => a != null);
   for (const a of args) {
     if (typeof a !== "number") throw new TypeError(`jnp.arange requires concrete numbers for start, stop and step, got ${String(a)}.`);
@@ -168,17 +169,17 @@ function iotaMask(n: number, m: number, k: number, cmp: (a: Value, b: Value) => 
 }
 
 /** `jnp.eye(N, M=None, k=0, dtype=float)`. */
-export function eye(N: number, M: number | null = null, opts: { k?: number; dtype?: DTypeLike | null } = {}): JaxValue {
-  const n = concreteInt(N, "N"), m = M == null ? n : concreteInt(M, "M");
+export function eye(N: number, opts: { M?: number | null; k?: number; dtype?: DTypeLike | null } = {}): JaxValue {
+  const n = concreteInt(N, "N"), m = opts.M == null ? n : concreteInt(opts.M, "M");
   shapeArg([n, m]);
   const dtype = opts.dtype ? dtypeArg(opts.dtype) : defaultFloat();
   return J(convert(iotaMask(n, m, concreteInt(opts.k ?? 0, "k"), P.eq), dtype, false));
 }
-export const identity = (n: number, opts: { dtype?: DTypeLike | null } = {}): JaxValue => eye(n, null, opts);
+export const identity = (n: number, opts: { dtype?: DTypeLike | null } = {}): JaxValue => eye(n, opts);
 
 /** `jnp.tri(N, M=None, k=0, dtype=float)`: ones at and below the k-th diagonal. */
-export function tri(N: number, M: number | null = null, opts: { k?: number; dtype?: DTypeLike | null } = {}): JaxValue {
-  const n = concreteInt(N, "N"), m = M == null ? n : concreteInt(M, "M");
+export function tri(N: number, opts: { M?: number | null; k?: number; dtype?: DTypeLike | null } = {}): JaxValue {
+  const n = concreteInt(N, "N"), m = opts.M == null ? n : concreteInt(opts.M, "M");
   shapeArg([n, m]);
   const dtype = opts.dtype ? dtypeArg(opts.dtype) : defaultFloat();
   return J(convert(iotaMask(n, m, concreteInt(opts.k ?? 0, "k"), P.ge), dtype, false));

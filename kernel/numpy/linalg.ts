@@ -130,7 +130,7 @@ function batchedRows(b: JaxValue, perm: JaxValue): JaxValue {
 export function inv(x: ArrayLike): JaxValue {
   const a = matrixArg("inv", x);
   const n = a.shape[a.ndim - 1];
-  const I = J(P.broadcastInDim(eye(n, null, { dtype: a.dtype }), a.shape, [a.ndim - 2, a.ndim - 1]));
+  const I = J(P.broadcastInDim(eye(n, { dtype: a.dtype }), a.shape, [a.ndim - 2, a.ndim - 1]));
   return solve(a, I);
 }
 
@@ -212,7 +212,7 @@ export function matrixPower(x: ArrayLike, n: number): JaxValue {
   if (a.ndim < 2 || a.shape[a.ndim - 1] !== a.shape[a.ndim - 2]) throw new LinAlgError("Last 2 dimensions of the array must be square");
   if (!Number.isInteger(n)) throw new TypeError(`exponent must be an integer, got ${n}`);
   const k = a.shape[a.ndim - 1];
-  if (n === 0) return J(P.broadcastInDim(eye(k, null, { dtype: a.dtype }), a.shape, [a.ndim - 2, a.ndim - 1]));
+  if (n === 0) return J(P.broadcastInDim(eye(k, { dtype: a.dtype }), a.shape, [a.ndim - 2, a.ndim - 1]));
   let base = n < 0 ? inv(a) : a;
   let e = Math.abs(n);
   let result: JaxValue | null = null;

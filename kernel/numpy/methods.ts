@@ -56,7 +56,7 @@ installValueMethods({
   cumprod: (x: JaxValue, o?: { axis?: number | null }) => R.cumprod(x, o),
   reshape: (x: JaxValue, shape: number | readonly number[]) => S.reshape(x, shape),
   astype: (x: JaxValue, dtype: string) => J(convert(asarray(x), dtypeArg(dtype), false)),
-  transpose: (x: JaxValue, axes?: readonly number[] | null) => S.transpose(x, axes ?? null),
+  transpose: (x: JaxValue, axes?: readonly number[] | null) => S.transpose(x, { axes: axes ?? null }),
   squeeze: (x: JaxValue, o?: { axis?: number | readonly number[] | null }) => S.squeeze(x, o),
   ravel: (x: JaxValue) => S.ravel(x),
   get: (x: JaxValue, idx: IndexSpec) => getitem(x, idx),

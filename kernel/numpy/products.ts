@@ -103,7 +103,7 @@ export function tensordot(x: ArrayLike, y: ArrayLike, opts: { axes?: number | re
  * `jnp.einsum(subscripts, *operands)`: letters repeated across operands contract, letters absent
  * from the output are summed; contractions go left to right, each one dot_general.
  */
-export function einsum(subscripts: string, ...operands: ArrayLike[]): JaxValue {
+export function einsum(subscripts: string, operands: readonly ArrayLike[]): JaxValue {
   const spec = subscripts.replace(/\s/g, "");
   const [lhs, rhsGiven] = spec.split("->");
   const ins = lhs.split(",");

@@ -37,8 +37,9 @@ const sameShape = (a: Shape, b: Shape): boolean => a.length === b.length && a.ev
 export const ravel = (x: ArrayLike): JaxValue => reshape(x, [-1]);
 
 /** `jnp.transpose(a, axes=None)`: reverses the axes by default. */
-export function transpose(x: ArrayLike, axes: readonly number[] | null = null): JaxValue {
+export function transpose(x: ArrayLike, opts: { axes?: readonly number[] | null } = {}): JaxValue {
   const a = asarray(x);
+  const axes = opts.axes ?? null;
   const perm = axes === null || axes === undefined ? range(a.ndim).reverse() : axes.map((ax) => canonicalizeAxis(ax, a.ndim));
   if (perm.length !== a.ndim || new Set(perm).size !== perm.length) throw new ValueError("axes don't match array");
   if (perm.every((p, i) => p === i)) return a;
@@ -56,7 +57,7 @@ export function swapaxes(x: ArrayLike, axis1: number, axis2: number): JaxValue {
   const perm = range(a.ndim);
   const i = canonicalizeAxis(axis1, a.ndim), j = canonicalizeAxis(axis2, a.ndim);
   [perm[i], perm[j]] = [perm[j], perm[i]];
-  return transpose(a, perm);
+  return transpose(a, { axes: perm });
 }
 
 export function moveaxis(x: ArrayLike, source: number | readonly number[], destination: number | readonly number[]): JaxValue {
@@ -67,7 +68,7 @@ export function moveaxis(x: ArrayLike, source: number | readonly number[], desti
   const perm = range(a.ndim).filter((i) => !src.includes(i));
   const pairs = dst.map((d, k) => [d, src[k]] as const).sort((p, q) => p[0] - q[0]);
   for (const [d, s] of pairs) perm.splice(d, 0, s);
-  return transpose(a, perm);
+  return transpose(a, { axes: perm });
 }
 
 /** `jnp.expand_dims(a, axis)`: new size-1 axes at the given positions of the result. */
@@ -112,15 +113,14 @@ export const broadcastTo_ = (x: ArrayLike, shape: number | readonly number[]): J
 export { broadcastTo_ as broadcastTo };
 
 /** `jnp.broadcast_arrays(*args)`: every argument broadcast to the common shape. */
-export function broadcastArrays(...xs: ArrayLike[]): JaxValue[] {
+export function broadcastArrays(xs: readonly ArrayLike[]): JaxValue[] {
   const arrs = xs.map((x) => asarray(x));
   const shape = broadcastShapes(...arrs.map((a) => a.shape));
   return arrs.map((a) => J(broadcastTo(a, shape)));
 }
 
-export function broadcastShapes_(...shapes: (readonly number[])[]): number[] {
-  return broadcastShapes(...shapes);
-}
+export const broadcastShapes_ = (shapes: readonly (readonly number[])[]): number[] => broadcastShapes(...shapes);
+export { broadcastShapes_ as broadcastShapes };
 
 /** `jnp.concatenate(arrays, axis=0, dtype=None)`: axis null flattens first. */
 export function concatenate(xs: readonly ArrayLike[], opts: { axis?: number | null; dtype?: DTypeLike | null } = {}): JaxValue {
@@ -314,7 +314,7 @@ export function rot90(x: ArrayLike, opts: { k?: number; axes?: readonly [number,
   if (k === 2) return flip(flip(a, { axis: ax1 }), { axis: ax2 });
   const perm = range(a.ndim);
   [perm[ax1], perm[ax2]] = [perm[ax2], perm[ax1]];
-  return k === 1 ? transpose(flip(a, { axis: ax2 }), perm) : flip(transpose(a, perm), { axis: ax2 });
+  return k === 1 ? transpose(flip(a, { axis: ax2 }), { axes: perm }) : flip(transpose(a, { axes: perm }), { axis: ax2 });
 }
 
 type PadWidth = number | readonly number[] | readonly (readonly number[])[];
