@@ -6,7 +6,7 @@
  * transposition branch by branch.
  */
 
-import { type Params, type Value, TypedScalar, bind, definePrimitive, getAval, isTracer } from "../ir/core.js";
+import { type Params, type Value, JaxValue, TypedScalar, bind, definePrimitive, getAval, isTracer } from "../ir/core.js";
 import { isBool, isInt, isFloat } from "../ir/dtype.js";
 import { ClosedJaxpr, traceToJaxpr } from "../ir/jaxpr.js";
 import { treeUnflatten } from "../ir/pytree.js";
@@ -35,14 +35,11 @@ const i32 = (v: number): Value => new TypedScalar(v, "int32", false);
 
 // ---- the API ---------------------------------------------------------------------------------------
 
-/** A short description of a value for messages (tracers as JAX prints them). */
+/** A value as Python's str shows it in JAX's messages (tracers as `Traced<...>`). */
 function describe(x: unknown): string {
-  if (isTracer(x)) return `Traced<${x.aval.toString()}>`;
-  try {
-    return String(x);
-  } catch {
-    return getAval(x as Value).toString();
-  }
+  if (isTracer(x)) return String(x);
+  if (x instanceof JaxValue) return x.str();
+  return String(x);
 }
 
 /** Traces every branch at the operands' avals and merges their captured constants (JAX's _merge_common_consts). */
