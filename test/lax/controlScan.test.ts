@@ -217,8 +217,9 @@ describe("lax.scan", () => {
   describe("derivatives", () => {
     it("the gradient of an RNN loss equals PyTorch autograd's (float64)", () => withX64(() => {
       const p = fx.rnn.inputs64;
-      const args = ["W", "U", "b", "h0", "xs"].map((k) => fromFixture(p[k]));
-      const loss = rnnLoss(...(args as [Value, Value, Value, Value, Value]));
+      const [W, U, b, h0, xs] = ["W", "U", "b", "h0", "xs"].map((k) => fromFixture(p[k]));
+      const args = [W, U, b, h0, xs];
+      const loss = rnnLoss(W, U, b, h0, xs);
       assert.ok(Math.abs((loss as Array).item() as number - fx.rnn.loss) < 1e-10);
       const grads = grad(rnnLoss, { argnums: [0, 1, 2, 3, 4] })(...args) as Array[];
       ["W", "U", "b", "h0", "xs"].forEach((k, i) => assertClose(grads[i], fx.rnn.grads[k], { rtol: 1e-10, atol: 1e-12, msg: k }));
@@ -241,8 +242,8 @@ describe("lax.scan", () => {
     it("vmap of grad through scan equals a loop of grads", () => withX64(() => {
       const g = grad((xs: Value) => lax.reduceSum(lax.mul(cumsum(xs)[1], xs), [0]));
       const xss = randomArray([3, 4], "float64", rng(4));
-      const got = toHost(vmap(g)(xss));
-      const want = stackAxis([0, 1, 2].map((b) => toHost(g(fromHostNd(takeAxis(toHost(xss), 0, b))))), 0);
+      const got = toHost(vmap(g)(xss) as Value);
+      const want = stackAxis([0, 1, 2].map((b) => toHost(g(fromHostNd(takeAxis(toHost(xss), 0, b))) as Value)), 0);
       assertHostClose(got, want, { rtol: 1e-12, atol: 1e-12 }, "vmap(grad)");
     }));
   });
