@@ -5,7 +5,7 @@
  * no host data under jit.
  */
 
-import { type Value, JaxValue, getAval } from "../ir/core.js";
+import { type Value, JaxValue, TypedScalar, getAval } from "../ir/core.js";
 import { type DType, defaultFloat, defaultInt, isBool, isFloat, isInt } from "../ir/dtype.js";
 import { Array } from "../backend/array.js";
 import {
@@ -71,14 +71,18 @@ export const copy = (x: ArrayLike): JaxValue => asarray(x);
  * in JAX); other ranges are computed as NumPy does (the first two values in the dtype, then
  * start + i·delta), so float ranges match NumPy's bit for bit.
  */
-export function arange(start: number, opts: { stop?: number | null; step?: number | null; dtype?: DTypeLike | null } = {}): JaxValue {
-  const stop = opts.stop ?? null;
-  const args = [start, stop, opts.step].filter((a): a is number => a != null);
-  for (const a of args) {
-    if (typeof a !== "number") throw new TypeError(`jnp.arange requires concrete numbers for start, stop and step, got ${String(a)}.`);
-  }
-  const dtype = opts.dtype ? dtypeArg(opts.dtype) : resultKind(...args).dtype;
-  const step = opts.step ?? 1;
+export function arange(startArg: ArrayLike, opts: { stop?: ArrayLike | null; step?: ArrayLike | null; dtype?: DTypeLike | null } = {}): JaxValue {
+  const given = [startArg, opts.stop, opts.step].filter((a): a is ArrayLike => a != null);
+  const dtype = opts.dtype ? dtypeArg(opts.dtype) : resultKind(...given).dtype;
+  const num = (a: ArrayLike | null | undefined): number | null => {
+    if (a == null) return null;
+    if (typeof a === "number") return a;
+    if (a instanceof TypedScalar) return Number(a.value);
+    throw new TypeError(`jnp.arange requires concrete numbers for start, stop and step, got ${String(a)}.`);
+  };
+  const start = num(startArg)!;
+  const stop = num(opts.stop);
+  const step = num(opts.step) ?? 1;
   if (step === 0) throw new ValueError("arange: step cannot be zero");
   let lo = start, hi = stop;
   if (hi === null) {

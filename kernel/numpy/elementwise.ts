@@ -187,10 +187,10 @@ export const remainder: Binary = (x, y) => {
 export const mod = remainder;
 export const fmod = numeric2("fmod", P.rem);
 
-/** Float floor division and modulo as NumPy computes them (npy_divmod). */
+/** Float floor division and modulo as Python computes them (a zero divisor gives x / 0). */
 function floatDivmod(x: Value, y: Value): [Value, Value] {
   let m = P.rem(x, y);
-  let q = P.div(P.sub(x, m), y);
+  let q = P.div(P.select(P.eq(y, lit(y, 0)), x, P.sub(x, m)), y);
   const fix = P.and(P.ne(m, lit(m, 0)), P.ne(P.lt(y, lit(y, 0)), P.lt(m, lit(m, 0))));
   m = P.select(fix, P.add(m, y), m);
   q = P.select(fix, P.sub(q, lit(q, 1)), q);

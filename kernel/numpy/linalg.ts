@@ -7,7 +7,7 @@
 
 import { type Value, JaxValue, bind, bind1, getAval } from "../ir/core.js";
 import { defaultInt, finfo, toInexact } from "../ir/dtype.js";
-import { type ArrayLike, J, asarray, convert, reductionAxes, typedScalar, promoteArgsInexact } from "./coerce.js";
+import { type ArrayLike, J, asarray, convert, reductionAxes, typedScalar, promoteArgsInexact, promoteDtypesInexact } from "./coerce.js";
 import { sum, max, min, prod } from "./reductions.js";
 import { matmul } from "./products.js";
 import { diagonal, eye } from "./creation.js";
@@ -104,7 +104,7 @@ export function slogdet(x: ArrayLike): [JaxValue, JaxValue] {
 
 /** solve(a, b): LU with partial pivoting, then two triangular solves. b is (..., M) or (..., M, K). */
 export function solve(x: ArrayLike, y: ArrayLike): JaxValue {
-  const [a0, b0] = promoteArgsInexact("solve", x, y).map(J);
+  const [a0, b0] = promoteDtypesInexact(x, y).map(J);
   const a = matrixArg("solve", a0);
   const vec = b0.ndim === 1 || (b0.ndim === a.ndim - 1 && b0.shape.every((d, i) => d === a.shape[i]));
   let b = vec ? expandDims(b0, -1) : b0;
@@ -184,7 +184,7 @@ export function pinv(x: ArrayLike, opts: { rtol?: number | null; rcond?: number 
  * squared norms of the residual columns when a has full column rank and more rows than columns.
  */
 export function lstsq(x: ArrayLike, y: ArrayLike, opts: { rcond?: number | null } = {}): [JaxValue, JaxValue, JaxValue, JaxValue] {
-  const [a, b0] = promoteArgsInexact("lstsq", x, y).map(J);
+  const [a, b0] = promoteDtypesInexact(x, y).map(J);
   if (a.ndim !== 2) throw new TypeError(`lstsq only supports 2D inputs, got a.ndim=${a.ndim}`);
   if (b0.ndim !== 1 && b0.ndim !== 2) throw new TypeError(`lstsq only supports 1D or 2D b, got b.ndim=${b0.ndim}`);
   const [m, n] = a.shape;

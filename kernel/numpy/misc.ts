@@ -6,7 +6,7 @@
 
 import { type Value, JaxValue, getAval } from "../ir/core.js";
 import { defaultInt, isFloat } from "../ir/dtype.js";
-import { type ArrayLike, J, asarray, canonicalizeAxis, convert, promoteArgsInexact, promoteDtypes, typedScalar } from "./coerce.js";
+import { type ArrayLike, J, asarray, canonicalizeAxis, convert, promoteArgsInexact, promoteDtypes, promoteDtypesInexact, typedScalar } from "./coerce.js";
 import { concatenate, ravel, stack, sliceAxis } from "./shape.js";
 import { all } from "./reductions.js";
 import { take } from "./indexing.js";
@@ -86,7 +86,7 @@ export function correlate(x: ArrayLike, y: ArrayLike, opts: { mode?: "full" | "s
 /** `jnp.interp(x, xp, fp, left=None, right=None)`: piecewise-linear interpolation on increasing xp. */
 export function interp(x: ArrayLike, xp: ArrayLike, fp: ArrayLike, opts: { left?: number | null; right?: number | null; period?: number | null } = {}): JaxValue {
   if (opts.period != null) throw new ValueError("interp: period is not supported");
-  const [xv, xpv, fpv] = promoteArgsInexact("interp", x, xp, fp).map((t) => J(t));
+  const [xv, xpv, fpv] = promoteDtypesInexact(x, xp, fp).map((t) => J(t));
   if (xpv.ndim !== 1 || fpv.ndim !== 1 || xpv.size !== fpv.size) throw new ValueError("xp and fp must be one-dimensional arrays of equal size");
   const n = xpv.size;
   const it = defaultInt();
@@ -123,7 +123,7 @@ export function polyval(p: ArrayLike, x: ArrayLike): JaxValue {
 /** `jnp.polyfit(x, y, deg)`: least squares on the Vandermonde matrix, highest power first. */
 export function polyfit(x: ArrayLike, y: ArrayLike, deg: number): JaxValue {
   if (!Number.isInteger(deg) || deg < 0) throw new ValueError("expected deg >= 0");
-  const [xv, yv] = promoteArgsInexact("polyfit", x, y).map((t) => J(t));
+  const [xv, yv] = promoteDtypesInexact(x, y).map((t) => J(t));
   if (xv.ndim !== 1) throw new TypeError("expected 1D vector for x");
   if (xv.size === 0) throw new TypeError("expected non-empty vector for x");
   if (yv.ndim < 1 || yv.ndim > 2) throw new TypeError("expected 1D or 2D array for y");

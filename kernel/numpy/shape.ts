@@ -11,7 +11,9 @@ import {
   type ArrayLike, type DTypeLike, J, asarray, broadcastTo, canonicalizeAxis, convert, dtypeArg, resultKind, toValue,
   typedScalar, concreteInt, reductionAxes,
 } from "./coerce.js";
-import { NotImplementedError, ValueError } from "../lax/errors.js";
+import { ValueError } from "../lax/errors.js";
+import { Array } from "../backend/array.js";
+import { getitem, slice } from "./indexing.js";
 import * as P from "./prims.js";
 
 const range = (n: number): number[] => [...globalThis.Array(n).keys()];
@@ -348,38 +350,38 @@ export function pad(x: ArrayLike, padWidth: PadWidth, opts: { mode?: string; con
     const cv = typedScalar(opts.constant_values ?? 0, a.dtype, a.weakType);
     return J(P.pad(a, cv, pairs.map(([b, e]) => [b, e, 0] as const)));
   }
+  if (!["edge", "reflect", "symmetric", "wrap"].includes(mode)) throw new ValueError(`Unimplemented padding mode '${mode}' for np.pad.`);
   let out: Value = a;
   pairs.forEach(([before, after], ax) => {
     if (!before && !after) return;
     const n = getAval(out).shape[ax];
     if (n === 0) throw new ValueError(`can't extend empty axis ${ax} using modes other than 'constant' or 'empty'`);
-    const limit = mode === "edge" ? Infinity : mode === "reflect" ? Math.max(n - 1, n === 1 ? Infinity : 0) : n;
-    if (before > limit || after > limit) {
-      throw new NotImplementedError(`jnp.pad: mode '${mode}' with a pad width (${before}, ${after}) longer than the axis (${n}) is not supported`);
-    }
-    const parts = [...(before ? [padPiece(out, ax, n, before, true, mode)] : []), out, ...(after ? [padPiece(out, ax, n, after, false, mode)] : [])];
-    out = P.concatenate(parts, ax);
+    // Each output position reads a (static) source position of the axis.
+    const src = range(before + n + after).map((p) => padSource(p - before, n, mode));
+    const idx = Array.fromHost(src, [src.length], "int32");
+    const spec = [...range(ax).map(() => slice()), idx];
+    out = getitem(J(out), spec);
   });
   return J(out);
 }
 
-/** One block of padding of `k` elements on one side of axis `ax` (length n). */
-function padPiece(a: Value, ax: number, n: number, k: number, front: boolean, mode: string): Value {
-  const shape = getAval(a).shape;
+/** The source index of position p (which may lie outside [0, n)) for a padding mode. */
+function padSource(p: number, n: number, mode: string): number {
+  if (p >= 0 && p < n) return p;
   switch (mode) {
-    case "edge": {
-      const edge = front ? sliceAxis(a, ax, 0, 1) : sliceAxis(a, ax, n - 1, n);
-      return P.broadcastInDim(edge, shape.map((d, i) => (i === ax ? k : d)), shape.map((_, i) => i));
+    case "edge": return p < 0 ? 0 : n - 1;
+    case "wrap": return ((p % n) + n) % n;
+    case "reflect": {
+      if (n === 1) return 0;
+      const period = 2 * (n - 1);
+      const q = ((p % period) + period) % period;
+      return q < n ? q : period - q;
     }
-    case "wrap":
-      return front ? sliceAxis(a, ax, n - k, n) : sliceAxis(a, ax, 0, k);
-    case "reflect":
-      if (n === 1) return P.broadcastInDim(a, shape.map((d, i) => (i === ax ? k : d)), shape.map((_, i) => i));
-      return P.rev(front ? sliceAxis(a, ax, 1, k + 1) : sliceAxis(a, ax, n - 1 - k, n - 1), [ax]);
-    case "symmetric":
-      return P.rev(front ? sliceAxis(a, ax, 0, k) : sliceAxis(a, ax, n - k, n), [ax]);
-    default:
-      throw new ValueError(`Unimplemented padding mode '${mode}' for np.pad.`);
+    default: {
+      const period = 2 * n;
+      const q = ((p % period) + period) % period;
+      return q < n ? q : period - 1 - q;
+    }
   }
 }
 

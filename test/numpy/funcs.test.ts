@@ -1,0 +1,96 @@
+/**
+ * @file Every jnp function in the NumPy-fixture table (test/fixtures/gen_numpy_funcs.py), called
+ * the way the Python front end calls it: through the signature table (required parameters
+ * positional, the rest in the options object), compared with NumPy's values and JAX's dtypes.
+ */
+
+import assert from "node:assert/strict";
+import { type FixtureArray, assertClose, fromFixture, loadFixture, decode } from "../util.js";
+import * as jnp from "../../kernel/numpy/index.js";
+import { SIGNATURES } from "../../kernel/numpy/signatures.js";
+import { JaxValue, TypedScalar } from "../../kernel/ir/core.js";
+
+type Arg = number | string | boolean | null | { array: FixtureArray } | { float: number | string } | { list: Arg[] } | Arg[];
+interface Case {
+  name: string;
+  fn: string;
+  args: Arg[];
+  kwargs: Record<string, Arg>;
+  out: FixtureArray[];
+  tuple: boolean;
+}
+
+/** Fixture arguments; a Python float becomes a weak float32 scalar (array argument) or a number (option). */
+function decodeArg(a: Arg, asOption = false): unknown {
+  if (a === null || typeof a !== "object") return a;
+  if (Array.isArray(a)) return a.map((e) => decodeArg(e, asOption));
+  if ("array" in a) return fromFixture(a.array);
+  if ("float" in a) return asOption ? decode(a.float) : new TypedScalar(decode(a.float), "float32", true);
+  return a.list.map((e) => decodeArg(e));
+}
+
+/** Resolves a NumPy name to the kernel/numpy function the signature table names. */
+function resolve(name: string): (...args: unknown[]) => unknown {
+  const sig = SIGNATURES[name];
+  assert.ok(sig, `no signature for ${name}`);
+  const path = sig.ts.split(".");
+  let obj: unknown = jnp;
+  for (const p of path) obj = (obj as Record<string, unknown>)[p];
+  assert.equal(typeof obj, "function", `${name}: ${sig.ts} is not an exported function`);
+  return obj as (...args: unknown[]) => unknown;
+}
+
+/** Python's call `fn(*args, **kwargs)` in the TS convention, by the signature table. */
+export function callNumpy(name: string, args: unknown[], kwargs: Record<string, unknown>): unknown {
+  const sig = SIGNATURES[name];
+  const fn = resolve(name);
+  const positional: unknown[] = [];
+  const opts: Record<string, unknown> = {};
+  let i = 0;
+  for (const p of sig.params) {
+    if (p.varargs) {
+      positional.push(args.slice(i));
+      i = args.length;
+    } else if (p.required) {
+      positional.push(i < args.length ? args[i++] : kwargs[p.name]);
+    } else if (i < args.length) {
+      opts[p.name] = args[i++];
+    }
+  }
+  assert.equal(i, args.length, `${name}: too many positional arguments`);
+  for (const [k, v] of Object.entries(kwargs)) {
+    const p = sig.params.find((q) => q.name === k);
+    assert.ok(p, `${name}: no parameter ${k}`);
+    if (!p.required) opts[k] = v;
+  }
+  return fn(...positional, opts);
+}
+
+const LOOSE = new Set(["linalg.det", "linalg.slogdet", "linalg.inv", "linalg.solve", "linalg.cholesky", "linalg.matrix_power",
+  "linalg.eigh", "linalg.svd", "linalg.pinv", "linalg.lstsq", "polyfit", "linalg.norm"]);
+
+describe("jnp functions vs NumPy", () => {
+  const { cases } = loadFixture<{ cases: Case[] }>("numpy_funcs");
+  for (const c of cases) {
+    it(c.name, () => {
+      const got = callNumpy(c.fn, c.args.map((a) => decodeArg(a)), Object.fromEntries(Object.entries(c.kwargs).map(([k, v]) => [k, decodeArg(v, true)])));
+      const outs = c.tuple ? (got as unknown[]) : [got];
+      assert.equal(outs.length, c.out.length, "number of outputs");
+      const tol = LOOSE.has(c.fn) ? { rtol: 2e-4, atol: 2e-4 } : { rtol: 1e-5, atol: 1e-6 };
+      outs.forEach((o, k) => {
+        assert.ok(o instanceof JaxValue, `output ${k} is not an array`);
+        assertClose(o, c.out[k], { ...tol, msg: `${c.name} output ${k}` });
+      });
+    });
+  }
+});
+
+describe("signature table", () => {
+  it("names an exported function for every entry, with the required parameters positional", () => {
+    for (const [name, sig] of Object.entries(SIGNATURES)) {
+      const fn = resolve(name);
+      const positional = sig.params.filter((p) => p.required || p.varargs).length;
+      assert.equal(fn.length, positional, `${name} (${sig.ts}) takes ${fn.length} positional parameters, the table says ${positional}`);
+    }
+  });
+});
