@@ -10,3 +10,4 @@ export * from "./cumulative.js";
 export * from "./sort.js";
 export * from "./control.js";
 export * from "./dot.js";
+export * from "./linalg.js";
