@@ -33,8 +33,12 @@ type Recipe =
   | { readonly kind: "const"; readonly val: Value }
   | EqnRecipe;
 
+let recipeCount = 0;
+
 class EqnRecipe {
   readonly kind = "eqn";
+  /** Creation order: a valid topological order, and the order JAX emits equations in. */
+  readonly seq = recipeCount++;
   constructor(
     readonly prim: string,
     readonly tracersIn: readonly PartialEvalTracer[],
@@ -100,32 +104,21 @@ export class PartialEvalTrace extends Trace {
 
 // ---- from the tracer graph to a jaxpr --------------------------------------------------------------
 
-const parents = (t: PartialEvalTracer): readonly PartialEvalTracer[] => (t.recipe instanceof EqnRecipe ? t.recipe.tracersIn : []);
-
-/** Tracers reachable from `outs`, parents before children (iterative: graphs can be deep). */
-function toposort(outs: readonly PartialEvalTracer[]): PartialEvalTracer[] {
-  const childCounts = new Map<PartialEvalTracer, number>();
-  const stack = [...new Set(outs)];
+/** The equations the outputs depend on, in creation order (iterative: graphs can be deep). */
+function reachableEqns(outs: readonly PartialEvalTracer[]): EqnRecipe[] {
+  const seen = new Set<PartialEvalTracer>();
+  const eqns = new Set<EqnRecipe>();
+  const stack = [...outs];
   while (stack.length) {
-    const node = stack.pop()!;
-    const c = childCounts.get(node);
-    childCounts.set(node, (c ?? 0) + 1);
-    if (c === undefined) stack.push(...parents(node));
-  }
-  const roots = [...new Set(outs)];
-  for (const n of roots) childCounts.set(n, childCounts.get(n)! - 1);
-  const sorted: PartialEvalTracer[] = [];
-  const childless = roots.filter((n) => childCounts.get(n) === 0);
-  while (childless.length) {
-    const node = childless.pop()!;
-    sorted.push(node);
-    for (const p of parents(node)) {
-      const c = childCounts.get(p)!;
-      if (c === 1) childless.push(p);
-      else childCounts.set(p, c - 1);
+    const t = stack.pop()!;
+    if (seen.has(t)) continue;
+    seen.add(t);
+    if (t.recipe instanceof EqnRecipe && !eqns.has(t.recipe)) {
+      eqns.add(t.recipe);
+      stack.push(...t.recipe.tracersIn);
     }
   }
-  return sorted.reverse();
+  return [...eqns].sort((a, b) => a.seq - b.seq);
 }
 
 /** Scalars known at trace time are inlined into the jaxpr as literals. */
@@ -147,37 +140,33 @@ export function tracersToJaxpr(tracersIn: readonly PartialEvalTracer[], tracersO
   for (const t of tracersIn) env.set(t, new Var(t.aval));
   const constVars = new Map<unknown, Var>();
   const consts: Value[] = [];
-  const eqns: JaxprEqn[] = [];
-  const done = new Set<EqnRecipe>();
-  for (const t of toposort(tracersOut)) {
+  const atomOf = (t: PartialEvalTracer): Atom => {
+    const got = env.get(t);
+    if (got) return got;
     const r = t.recipe;
-    if (r === null) throw new Error("partial eval: a known tracer reached the unknown jaxpr");
-    if (r.kind === "lambda") {
-      if (!env.has(t)) throw new Error("partial eval: an input tracer that is not an input of this jaxpr");
-    } else if (r.kind === "const") {
-      const lit = literalOf(r.val);
-      if (lit) env.set(t, lit);
-      else {
-        let v = constVars.get(r.val);
-        if (!v) {
-          v = new Var(t.aval);
-          constVars.set(r.val, v);
-          consts.push(r.val);
-        }
-        env.set(t, v);
-      }
-    } else if (!done.has(r)) {
-      done.add(r);
-      const outs = r.tracersOut.map((o) => {
-        const v = new Var(o.aval);
-        env.set(o, v);
-        return v;
-      });
-      eqns.push(new JaxprEqn(r.prim, r.tracersIn.map((x) => env.get(x)!), r.params, outs));
+    if (r?.kind !== "const") throw new Error("partial eval: a value that is not an input, a residual or computed here reached the unknown jaxpr");
+    let a: Atom | undefined = literalOf(r.val) ?? constVars.get(r.val);
+    if (!a) {
+      const v = new Var(t.aval);
+      constVars.set(r.val, v);
+      consts.push(r.val);
+      a = v;
     }
-  }
+    env.set(t, a);
+    return a;
+  };
+  const eqns = reachableEqns(tracersOut).map((r) => {
+    const ins = r.tracersIn.map(atomOf);
+    const outs = r.tracersOut.map((o) => {
+      const v = new Var(o.aval);
+      env.set(o, v);
+      return v;
+    });
+    return new JaxprEqn(r.prim, ins, r.params, outs);
+  });
+  const outs = tracersOut.map(atomOf);
   const invars = tracersIn.map((t) => env.get(t) as Var);
-  return new ClosedJaxpr(new Jaxpr([...constVars.values()], invars, eqns, tracersOut.map((t) => env.get(t)!)), consts);
+  return new ClosedJaxpr(new Jaxpr([...constVars.values()], invars, eqns, outs), consts);
 }
 
 /**
