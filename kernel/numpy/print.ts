@@ -138,7 +138,12 @@ class FloatFormat {
     }
     const sign = x < 0 || Object.is(x, -0) ? "-" : "";
     if (this.expFormat) {
-      const p = scientificParts(x, this.dtype, this.precision);
+      let p = scientificParts(x, this.dtype, this.precision);
+      // Fewer unique digits than the common precision: Dragon4 prints further exact digits.
+      if (p.frac.length < this.minDigits && x !== 0) {
+        const { digits, exp } = splitExp(Math.abs(x).toExponential(this.minDigits));
+        p = { lead: digits[0], frac: digits.slice(1), exp };
+      }
       const frac = p.frac.padEnd(this.minDigits, "0");
       const e = String(Math.abs(p.exp)).padStart(Math.max(2, this.expSize), "0");
       return `${(sign + p.lead).padStart(this.padLeft)}.${frac}e${p.exp < 0 ? "-" : "+"}${e}`;
