@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import path from "node:path";
 import "../kernel/index.js";
 import { Array } from "../kernel/backend/array.js";
-import { type Device, cpuDevice } from "../kernel/backend/device.js";
+import { type Device, cpuDevice, webgpuDevices } from "../kernel/backend/device.js";
 import type { DType } from "../kernel/ir/dtype.js";
 import { type Value, JaxValue } from "../kernel/ir/core.js";
 
@@ -60,7 +60,7 @@ export function assertClose(actual: Value, expected: FixtureArray | { shape: num
 
 /** The devices every kernel test runs on: the CPU, and WebGPU when an adapter exists. */
 export function testDevices(): Device[] {
-  return [cpuDevice()];
+  return process.env.JAXNB_TEST_WEBGPU ? [cpuDevice(), ...webgpuDevices()] : [cpuDevice()];
 }
 
 export const isArray = (x: unknown): x is Array => x instanceof Array;

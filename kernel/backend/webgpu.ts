@@ -1,0 +1,287 @@
+/**
+ * @file The WebGPU backend as the rest of the kernel sees it: a proxy in the calling thread
+ * for the GPU thread (webgpu-worker.ts) that owns the Dawn device.
+ *
+ * Why a thread: Dawn completes `mapAsync` only while its thread's event loop turns, and our
+ * callers are synchronous (mocha tests, the TS API, Python in its worker thread). DESIGN.md puts
+ * the device on the kernel process's main thread; a dedicated GPU thread keeps the kernel usable
+ * as a library and leaves the main thread free for RPC — our documented departure.
+ *
+ * alloc/free/write/dispatch are queued and sent in batches (no round trip per eager op);
+ * compile, read and sync post the batch and block on `Atomics.wait` until the GPU thread answers.
+ * Asynchronous GPU errors are thrown at the next of those sync points, naming the kernel.
+ */
+
+import { Worker, MessageChannel, receiveMessageOnPort, type MessagePort } from "node:worker_threads";
+import { createRequire } from "node:module";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { type DType, ITEMSIZE } from "../ir/dtype.js";
+import type { HostData } from "../ir/rules.js";
+import type { Kernel } from "../codegen/exp.js";
+import { type WgslKernel, renderWgsl, checkWgslDType } from "../codegen/wgsl.js";
+import { type Backend, type Buffer, type Executable, TYPED_ARRAY } from "./backend.js";
+import type { AdapterInfo, Command, Reply, WorkerOptions } from "./webgpu-protocol.js";
+
+/** An error the GPU reported (validation, out of memory, device lost, a kernel that does not compile). */
+export class WebGpuError extends Error {
+  override name = "WebGpuError";
+}
+
+export class WebGpuBuffer implements Buffer {
+  constructor(readonly id: number, readonly bytes: number) {}
+}
+
+export class WebGpuExecutable implements Executable {
+  constructor(
+    readonly kernel: Kernel,
+    readonly wgsl: WgslKernel,
+    readonly pid: number,
+    /** The 2-D grid of workgroups. */
+    readonly grid: readonly [number, number],
+  ) {}
+  get source(): string {
+    return this.wgsl.source;
+  }
+}
+
+export interface WebGpuOptions {
+  /** Use `shader-f16` when the adapter has it (default true). */
+  readonly f16?: boolean;
+  /** Bytes of freed device buffers kept for reuse (default 256 MiB). */
+  readonly poolBytes?: number;
+  /** Commands queued before a batch is sent even without a sync point (default 64). */
+  readonly batchCommands?: number;
+}
+
+/** How long a sync point waits for the GPU thread before declaring it dead. */
+const TIMEOUT_MS = 120_000;
+const BATCH_BYTES = 1 << 22;
+
+function workerUrl(): string {
+  // Under tsx the sources are .ts; built, the worker is emitted next to this module as .js.
+  const ext = import.meta.url.endsWith(".ts") ? ".ts" : ".js";
+  return new URL(`./webgpu-worker${ext}`, import.meta.url).href;
+}
+
+/** tsx's ESM loader API (a file URL), when tsx is installed: only needed to run the .ts sources. */
+function tsxLoader(): string | undefined {
+  if (!import.meta.url.endsWith(".ts")) return undefined;
+  try {
+    const pkgPath = createRequire(import.meta.url).resolve("tsx/package.json");
+    const pkg = JSON.parse(readFileSync(pkgPath, "utf8")) as { exports: Record<string, { import: { default: string } }> };
+    return pathToFileURL(path.join(path.dirname(pkgPath), pkg.exports["./esm/api"].import.default)).href;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The GPU thread starts from this plain-JS stub, so that a worker module that cannot load (no
+ * TypeScript loader, Dawn's addon missing) is reported as an answer instead of a silent hang.
+ */
+const BOOTSTRAP = `
+const { workerData } = require("node:worker_threads");
+const fail = (e) => {
+  workerData.reply.postMessage({ seq: 1, errors: [], error: "the WebGPU thread failed to start: " + ((e && e.message) || e) });
+  const s = new Int32Array(workerData.signal);
+  Atomics.add(s, 0, 1);
+  Atomics.notify(s, 0);
+};
+import(workerData.url).catch(async (e) => {
+  // TypeScript sources in a thread that did not inherit a TS loader (e.g. under the tsx CLI).
+  if (e && e.code === "ERR_UNKNOWN_FILE_EXTENSION" && workerData.tsx) {
+    (await import(workerData.tsx)).register();
+    return import(workerData.url + "?tsx");
+  }
+  throw e;
+}).catch(fail);`;
+
+export class WebGpuBackend implements Backend {
+  readonly platform = "webgpu" as const;
+  readonly stats = { compiles: 0, dispatches: 0 };
+  private pending: Command[] = [];
+  private transfers: ArrayBuffer[] = [];
+  private pendingBytes = 0;
+  private flushScheduled = false;
+  private nextBuffer = 1;
+  private nextPipeline = 1;
+  private answered = 0;
+  private readonly cache = new Map<string, { pid: number; wgsl: WgslKernel }>();
+  private readonly batchCommands: number;
+
+  private constructor(
+    private readonly worker: Worker,
+    private readonly port: MessagePort,
+    private readonly signal: Int32Array,
+    readonly info: AdapterInfo,
+    opts: WebGpuOptions,
+  ) {
+    this.batchCommands = opts.batchCommands ?? 64;
+  }
+
+  /**
+   * Starts a GPU thread and its device; waits (synchronously) for the adapter. Returns null when
+   * there is no adapter (no GPU and no lavapipe), with the reason.
+   */
+  static create(opts: WebGpuOptions = {}): { backend: WebGpuBackend } | { error: string } {
+    const signal = new Int32Array(new SharedArrayBuffer(4));
+    const { port1, port2 } = new MessageChannel();
+    const data: WorkerOptions = { url: workerUrl(), tsx: tsxLoader(), signal: signal.buffer as SharedArrayBuffer, reply: port2, f16: opts.f16 ?? true, poolBytes: opts.poolBytes ?? 256 << 20 };
+    // (Dawn's "maxDynamic…artificially reduced" warnings are written by native code straight to
+    // file descriptor 2: only a parent process reading our stderr can filter them.)
+    const worker = new Worker(BOOTSTRAP, { eval: true, workerData: data, transferList: [port2] });
+    worker.unref();
+    port1.unref();
+    const reply = waitReply(signal, port1, 1);
+    if (!reply.info) {
+      void worker.terminate();
+      return { error: reply.error ?? "no WebGPU adapter" };
+    }
+    const b = new WebGpuBackend(worker, port1, signal, reply.info, opts);
+    b.answered = 1;
+    return { backend: b };
+  }
+
+  /** The adapter's name, e.g. "llvmpipe: Mesa 25.0.7 (LLVM 15.0.6)". */
+  get kind(): string {
+    return this.info.description;
+  }
+
+  // ---- the command queue ---------------------------------------------------------------------
+
+  private post(c: Command, transfer?: ArrayBuffer): void {
+    this.pending.push(c);
+    if (transfer) {
+      this.transfers.push(transfer);
+      this.pendingBytes += transfer.byteLength;
+    }
+    if (this.pending.length >= this.batchCommands || this.pendingBytes >= BATCH_BYTES) this.flush();
+    else if (!this.flushScheduled) {
+      // Send what accumulated once the caller's synchronous work yields.
+      this.flushScheduled = true;
+      queueMicrotask(() => {
+        this.flushScheduled = false;
+        this.flush();
+      });
+    }
+  }
+
+  /** Sends the queued commands to the GPU thread. */
+  flush(): void {
+    if (!this.pending.length) return;
+    this.worker.postMessage(this.pending, this.transfers);
+    this.pending = [];
+    this.transfers = [];
+    this.pendingBytes = 0;
+  }
+
+  /** Sends `c` with everything queued before it and waits for its answer. */
+  private call(c: Command): Reply {
+    this.pending.push(c);
+    this.flush();
+    const r = waitReply(this.signal, this.port, ++this.answered);
+    if (r.errors.length) throw new WebGpuError(r.errors.join("\n"));
+    return r;
+  }
+
+  // ---- Backend -------------------------------------------------------------------------------
+
+  alloc(bytes: number): WebGpuBuffer {
+    if (bytes > this.info.maxBufferSize) {
+      throw new WebGpuError(`Cannot allocate ${bytes} bytes on WebGPU: more than the device's maxBufferSize (${this.info.maxBufferSize} bytes).`);
+    }
+    const b = new WebGpuBuffer(this.nextBuffer++, bytes);
+    this.post(["alloc", b.id, bytes]);
+    return b;
+  }
+
+  free(buf: Buffer): void {
+    this.post(["free", (buf as WebGpuBuffer).id]);
+  }
+
+  write(buf: Buffer, data: Uint8Array): void {
+    // Copy now (the caller may reuse its array), padded to WebGPU's 4-byte copy granularity.
+    const n = Math.min(data.byteLength, buf.bytes);
+    const copy = new Uint8Array(Math.ceil(n / 4) * 4);
+    copy.set(data.subarray(0, n));
+    if (copy.byteLength) this.post(["write", (buf as WebGpuBuffer).id, copy.buffer], copy.buffer);
+  }
+
+  read(buf: Buffer, dtype: DType, size: number): HostData {
+    const bytes = size * ITEMSIZE[dtype];
+    const C = TYPED_ARRAY[dtype];
+    if (bytes === 0) return new C(new ArrayBuffer(0));
+    const r = this.call(["read", (buf as WebGpuBuffer).id, bytes]);
+    if (r.error || !r.data) throw new WebGpuError(r.error ?? "WebGPU readback returned no data");
+    return new C(r.data, 0, size);
+  }
+
+  /** Waits until all queued work has run (block_until_ready); throws the errors it produced. */
+  sync(): void {
+    const r = this.call(["sync"]);
+    if (r.error) throw new WebGpuError(r.error);
+  }
+
+  /** Copies `bytes` from one device buffer to another (device-side, queued). */
+  copy(src: Buffer, dst: Buffer, bytes: number): void {
+    if (bytes > 0) this.post(["copy", (src as WebGpuBuffer).id, (dst as WebGpuBuffer).id, bytes]);
+  }
+
+  compile(kernel: Kernel): WebGpuExecutable {
+    const nBuffers = kernel.inputs.length + kernel.outputs.length;
+    if (nBuffers > this.info.maxStorageBuffersPerShaderStage) {
+      throw new WebGpuError(`Kernel ${kernel.name} needs ${nBuffers} storage buffers; this WebGPU device allows ${this.info.maxStorageBuffersPerShaderStage} (maxStorageBuffersPerShaderStage).`);
+    }
+    const wgsl = renderWgsl(kernel, { f16: this.info.f16 });
+    let entry = this.cache.get(wgsl.source);
+    if (!entry) {
+      const pid = this.nextPipeline++;
+      const r = this.call(["compile", pid, kernel.name, wgsl.source, kernel.inputs.length, kernel.outputs.length]);
+      if (r.error) throw new WebGpuError(r.error);
+      this.stats.compiles++;
+      entry = { pid, wgsl };
+      this.cache.set(wgsl.source, entry);
+    }
+    const max = this.info.maxComputeWorkgroupsPerDimension;
+    const x = Math.min(wgsl.workgroups, max);
+    const y = Math.ceil(wgsl.workgroups / Math.max(x, 1));
+    if (y > max) throw new WebGpuError(`Kernel ${kernel.name} is too large for one WebGPU dispatch (${wgsl.workgroups} workgroups).`);
+    return new WebGpuExecutable(kernel, wgsl, entry.pid, [x, y]);
+  }
+
+  dispatch(exe: Executable, inputs: readonly Buffer[], outputs: readonly Buffer[]): void {
+    const e = exe as WebGpuExecutable;
+    const k = e.kernel;
+    const limit = this.info.maxStorageBufferBindingSize;
+    const check = (b: Buffer, what: string, dtype: DType): void => {
+      checkWgslDType(dtype, k.name);
+      if (b.bytes > limit) {
+        throw new WebGpuError(`Kernel ${k.name}: ${what} is ${b.bytes} bytes, more than this WebGPU device can bind (maxStorageBufferBindingSize = ${limit} bytes). Split the array or run on the CPU backend.`);
+      }
+    };
+    inputs.forEach((b, i) => check(b, `input ${i}`, k.inputs[i].dtype));
+    outputs.forEach((b, i) => {
+      check(b, `output ${i}`, k.outputs[i].dtype);
+      if (inputs.includes(b)) throw new WebGpuError(`Kernel ${k.name}: output ${i} is also an input; WebGPU cannot bind one buffer for reading and writing.`);
+    });
+    if (e.wgsl.workgroups === 0) return;
+    this.stats.dispatches++;
+    this.post(["dispatch", e.pid, [...inputs, ...outputs].map((b) => (b as WebGpuBuffer).id), e.grid[0], e.grid[1]]);
+  }
+}
+
+/** Blocks until the GPU thread has answered `count` times, then takes its answer from the port. */
+function waitReply(signal: Int32Array, port: MessagePort, count: number): Reply {
+  const deadline = Date.now() + TIMEOUT_MS;
+  for (;;) {
+    const seen = Atomics.load(signal, 0);
+    if (seen >= count) break;
+    if (Date.now() > deadline) throw new WebGpuError(`The WebGPU thread did not answer within ${TIMEOUT_MS / 1000} s.`);
+    Atomics.wait(signal, 0, seen, 1000);
+  }
+  const msg = receiveMessageOnPort(port);
+  if (!msg) throw new WebGpuError("The WebGPU thread signalled an answer but sent none.");
+  return msg.message as Reply;
+}
