@@ -14,6 +14,8 @@ import "../kernel/index.js";
 import { type Case, ourCases, overheadCases } from "./cases.js";
 import { jaxjsCases } from "./jaxjs.js";
 import { type Device, cpuDevice } from "../kernel/backend/device.js";
+import { Array as KArray } from "../kernel/backend/array.js";
+import { treeLeaves } from "../kernel/ir/pytree.js";
 
 interface Run {
   case: string;
@@ -53,12 +55,16 @@ const median = (xs: number[]): number => {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 
-/** Waits for device work behind a result (arrays on asynchronous backends expose blockUntilReady). */
+/**
+ * Waits for device work behind a result (arrays on asynchronous backends expose blockUntilReady),
+ * then releases it, as the Python front end's reference counting does when a result is dropped
+ * (the TypeScript API otherwise waits for garbage collection to recycle buffers).
+ */
 async function blockOurs(x: unknown): Promise<void> {
-  const leaves = Array.isArray(x) ? x : typeof x === "object" && x !== null && !("aval" in x) ? Object.values(x) : [x];
-  for (const l of leaves.flat(3)) {
+  for (const l of treeLeaves(x)) {
     const b = (l as { blockUntilReady?: () => unknown }).blockUntilReady;
     if (b) await b.call(l);
+    if (l instanceof KArray) l.dispose();
   }
 }
 

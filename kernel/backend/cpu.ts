@@ -1,13 +1,19 @@
-/** @file The CPU backend: buffers are (Shared)ArrayBuffers, kernels are JavaScript functions. */
+/**
+ * @file The CPU backend: buffers are SharedArrayBuffers; kernels are WebAssembly SIMD modules
+ * where the kernel fits that subset (float32 elementwise), JavaScript functions otherwise.
+ */
 
 import { type DType, ITEMSIZE } from "../ir/dtype.js";
 import type { HostData } from "../ir/rules.js";
 import type { Kernel } from "../codegen/exp.js";
 import { renderKernelJs } from "../codegen/js.js";
+import { compileWasm, wasmDriver } from "../codegen/wasm.js";
 import { H } from "../codegen/jsmath.js";
 import { type Backend, type Buffer, type Executable, TYPED_ARRAY } from "./backend.js";
 
 export class CpuBuffer implements Buffer {
+  private cached: HostData | null = null;
+  private cachedDtype: DType | null = null;
   constructor(readonly data: ArrayBuffer | SharedArrayBuffer) {}
   get bytes(): number {
     return this.data.byteLength;
@@ -15,24 +21,63 @@ export class CpuBuffer implements Buffer {
   view(dtype: DType, size?: number): HostData {
     return new TYPED_ARRAY[dtype](this.data, 0, size ?? Math.floor(this.data.byteLength / ITEMSIZE[dtype]));
   }
+  /** The whole buffer as a typed array of `dtype` (kept: kernels dispatch on it repeatedly). */
+  typed(dtype: DType): HostData {
+    if (this.cachedDtype !== dtype) {
+      this.cached = this.view(dtype);
+      this.cachedDtype = dtype;
+    }
+    return this.cached!;
+  }
 }
 
 type KernelFn = (ins: HostData[], outs: HostData[], start: number, end: number, h: typeof H) => void;
 
 export class CpuExecutable implements Executable {
-  constructor(readonly kernel: Kernel, readonly source: string, readonly fn: KernelFn, readonly outer: number) {}
+  constructor(
+    readonly kernel: Kernel,
+    /** JavaScript source (for a WebAssembly kernel: the equivalent JavaScript, for reading). */
+    readonly source: string,
+    readonly fn: KernelFn,
+    /** The range of `start`/`end`: the outer loop's trip count (JS) or the element count (wasm). */
+    readonly outer: number,
+    readonly kind: "js" | "wasm",
+  ) {}
 }
 
 export class CpuBackend implements Backend {
   readonly platform = "cpu" as const;
   readonly stats = { compiles: 0, dispatches: 0 };
   private cache = new Map<string, CpuExecutable>();
+  /** Compile eligible kernels to WebAssembly SIMD (JAXNB_CPU_WASM=0 turns it off). */
+  useWasm = process.env.JAXNB_CPU_WASM !== "0";
 
+  /**
+   * Freed buffers by size, reused by later allocations: touching fresh memory costs page faults
+   * (on some virtual machines ~50 µs per 4 KiB page, 0.5 s for 40 MB), reused memory does not.
+   */
+  private pool = new Map<number, CpuBuffer[]>();
+  private pooledBytes = 0;
+  /** Freed memory kept for reuse at most (beyond it, garbage collection reclaims it). */
+  poolLimit = 1 << 30;
+
+  /** A buffer of `bytes` bytes; its contents are unspecified (a reused buffer keeps old data). */
   alloc(bytes: number): CpuBuffer {
-    return new CpuBuffer(new SharedArrayBuffer(Math.max(bytes, 0)));
+    const n = Math.max(bytes, 0);
+    const reuse = this.pool.get(n)?.pop();
+    if (reuse) {
+      this.pooledBytes -= n;
+      return reuse;
+    }
+    return new CpuBuffer(new SharedArrayBuffer(n));
   }
-  free(): void {
-    // Garbage collection reclaims the memory.
+  free(buf: Buffer): void {
+    const b = buf as CpuBuffer;
+    if (b.bytes < 4096 || this.pooledBytes + b.bytes > this.poolLimit) return;
+    let list = this.pool.get(b.bytes);
+    if (!list) this.pool.set(b.bytes, (list = []));
+    list.push(b);
+    this.pooledBytes += b.bytes;
   }
   write(buf: Buffer, data: Uint8Array): void {
     new Uint8Array((buf as CpuBuffer).data).set(data);
@@ -43,11 +88,14 @@ export class CpuBackend implements Backend {
   }
   compile(kernel: Kernel): CpuExecutable {
     const { source, outer } = renderKernelJs(kernel);
-    const key = `${kernel.inputs.map((i) => i.dtype).join(",")}|${kernel.outputs.map((o) => o.dtype).join(",")}|${source.slice(source.indexOf("\n"))}`;
+    const key = `${this.useWasm}|${kernel.inputs.map((i) => `${i.dtype}:${i.size}`).join(",")}|${kernel.outputs.map((o) => o.dtype).join(",")}|${source.slice(source.indexOf("\n"))}`;
     let exe = this.cache.get(key);
     if (!exe) {
       this.stats.compiles++;
-      exe = new CpuExecutable(kernel, source, new Function("ins", "outs", "start", "end", "H", source) as KernelFn, outer);
+      const wasm = this.useWasm ? compileWasm(kernel) : null;
+      exe = wasm
+        ? new CpuExecutable(kernel, `// WebAssembly SIMD (${wasm.bytes.length} bytes), computing:\n${source}`, wasmDriver(wasm) as unknown as KernelFn, kernel.size, "wasm")
+        : new CpuExecutable(kernel, source, new Function("ins", "outs", "start", "end", "H", source) as KernelFn, outer, "js");
       this.cache.set(key, exe);
     }
     return exe;
@@ -55,8 +103,8 @@ export class CpuBackend implements Backend {
   dispatch(exe: Executable, inputs: readonly Buffer[], outputs: readonly Buffer[]): void {
     const e = exe as CpuExecutable;
     this.stats.dispatches++;
-    const ins = inputs.map((b, i) => (b as CpuBuffer).view(e.kernel.inputs[i].dtype));
-    const outs = outputs.map((b, i) => (b as CpuBuffer).view(e.kernel.outputs[i].dtype));
+    const ins = inputs.map((b, i) => (b as CpuBuffer).typed(e.kernel.inputs[i].dtype));
+    const outs = outputs.map((b, i) => (b as CpuBuffer).typed(e.kernel.outputs[i].dtype));
     e.fn(ins, outs, 0, e.outer, H);
   }
 }
