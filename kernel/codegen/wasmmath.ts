@@ -28,7 +28,7 @@ export function expF32(f: FnBuilder, x: number): number {
   // Clamp so that the scale 2^n1·2^n2 stays representable; pmax/pmin with x first keep NaN.
   f.get(x).f32x4(-104).simd("f32x4.pmax").f32x4(89).simd("f32x4.pmin").set(xc);
   // n = round(x·log2 e), as a float (n) and as an integer (ni).
-  f.get(xc).f32x4(1.44269504088896341).simd("f32x4.mul").f32x4(ROUND32).simd("f32x4.add").tee(ni).f32x4(ROUND32).simd("f32x4.sub").set(n);
+  f.get(xc).f32x4(1.4426950408889634).simd("f32x4.mul").f32x4(ROUND32).simd("f32x4.add").tee(ni).f32x4(ROUND32).simd("f32x4.sub").set(n);
   f.get(ni).i32x4(0x4b400000).simd("i32x4.sub").set(ni);
   // r = x - n·ln2 in two parts (Cody–Waite).
   f.get(xc).get(n).f32x4(0.693359375).simd("f32x4.mul").simd("f32x4.sub").get(n).f32x4(-2.12194440e-4).simd("f32x4.mul").simd("f32x4.sub").set(r);
@@ -55,7 +55,7 @@ export function logF32(f: FnBuilder, x: number): number {
   f.get(xs).i32(23).simd("i32x4.shr_u").i32x4(126).simd("i32x4.sub").get(sub).i32x4(23).simd("v128.and").simd("i32x4.sub").set(e);
   f.get(xs).i32x4(0x807fffff | 0).simd("v128.and").i32x4(0x3f000000).simd("v128.or").set(m);
   // Mantissa in [√½, √2): m < √½ takes one from the exponent and doubles m.
-  f.get(m).f32x4(0.707106781186547524).simd("f32x4.lt").set(mask);
+  f.get(m).f32x4(0.7071067811865476).simd("f32x4.lt").set(mask);
   f.get(e).get(mask).simd("i32x4.add").set(e);
   f.get(m).f32x4(1).simd("f32x4.sub").get(m).get(mask).simd("v128.and").simd("f32x4.add").set(m);
   f.get(m).get(m).simd("f32x4.mul").set(z);
