@@ -8,7 +8,7 @@
 import { type Value, ConcreteArray, Tracer, TypedScalar, getAval } from "../ir/core.js";
 import { isBool, isSignedInt } from "../ir/dtype.js";
 import { treeFlatten, treeMap, treeUnflatten } from "../ir/pytree.js";
-import { canonicalAxis } from "../ir/shape.js";
+import { canonicalAxis, shapeStr } from "../ir/shape.js";
 import { vmap } from "../batching/vmap.js";
 import { ValueError } from "./errors.js";
 import { add, bitwiseOr } from "./binary.js";
@@ -121,7 +121,7 @@ export function associativeScan<T>(fn: (a: T, b: T) => T, elems: T, opts: { reve
   if (opts.reverse) flat = flat.map((e) => rev(e, [axis]));
   const n = getAval(flat[0]).shape[axis];
   if (!flat.every((e) => getAval(e).shape[axis] === n)) {
-    throw new ValueError(`Array inputs to associative_scan must have the same first dimension. (saw: [${flat.map((e) => `(${getAval(e).shape.join(", ")})`).join(", ")}])`);
+    throw new ValueError(`Array inputs to associative_scan must have the same first dimension. (saw: [${flat.map((e) => shapeStr(getAval(e).shape)).join(", ")}])`);
   }
   const combine = (a: Value[], b: Value[]): Value[] => treeFlatten(fn(treeUnflatten(tree, a) as T, treeUnflatten(tree, b) as T))[0] as Value[];
   const slice = (e: Value, start: number, limit: number | null, stride = 1) => sliceInDim(e, start, limit, stride, axis);
