@@ -259,6 +259,40 @@ describe("vmap", () => {
       assert.equal(printJaxpr(j), "{ lambda ; a:f32[2,3]. let b:f32[2,3] = cos a in (b,) }");
     });
 
+    it("an unbatched operand gets a size-1 axis and the primitive broadcasts it (JAX's broadcast_batcher)", () => {
+      const j = makeJaxpr(vmap((a: Value, b: Value) => lax.mul(a, b), [0, null]))(f32(3, 4), f32(4));
+      assert.equal(printJaxpr(j), [
+        "{ lambda ; a:f32[3,4] b:f32[4]. let",
+        "    c:f32[1,4] = broadcast_in_dim[",
+        "      broadcast_dimensions=(1,)",
+        "      shape=(1, 4)",
+        "      sharding=None",
+        "    ] b",
+        "    d:f32[3,4] = mul a c",
+        "  in (d,) }",
+      ].join("\n"));
+    });
+
+    it("operands batched on different axes: the batch dims move to the front", () => {
+      const j = makeJaxpr(vmap((a: Value, b: Value) => lax.mul(a, b), [1, 0]))(f32(4, 3), f32(3, 4));
+      assert.equal(printJaxpr(j), [
+        "{ lambda ; a:f32[4,3] b:f32[3,4]. let",
+        "    c:f32[3,4] = transpose[permutation=(1, 0)] a",
+        "    d:f32[3,4] = mul c b",
+        "  in (d,) }",
+      ].join("\n"));
+    });
+
+    it("a batched dot operand becomes a free dimension of dot_general", () => {
+      const j = makeJaxpr(vmap((a: Value, b: Value) => lax.dot(a, b), [null, 1]))(f32(2, 4), f32(4, 5));
+      assert.equal(printJaxpr(j), [
+        "{ lambda ; a:f32[2,4] b:f32[4,5]. let",
+        "    c:f32[2,5] = dot_general[dimension_numbers=(([1], [0]), ([], []))] a b",
+        "    d:f32[5,2] = transpose[permutation=(1, 0)] c",
+        "  in (d,) }",
+      ].join("\n"));
+    });
+
     it("an unmapped output broadcast to out_axes", () => {
       const j = makeJaxpr(vmap((v: Value, c: Value) => [lax.neg(v), lax.exp(c)], [0, null]))(f32(2), f32());
       assert.equal(printJaxpr(j), [
