@@ -226,7 +226,7 @@ export function promoteShapes(name: string, ...xs: Value[]): Value[] {
   try {
     out = broadcastShapes(...shapes);
   } catch {
-    throw new ValueError(`${name}: incompatible shapes for broadcasting: ${shapes.map(shapeStr).join(", ")}`);
+    throw new ValueError(`Incompatible shapes for broadcasting: shapes=[${shapes.map(shapeStr).join(", ")}]`);
   }
   return xs.map((x, i) => (shapes[i].length === 0 || shapeEq(shapes[i], out) ? x : broadcastTo(x, out)));
 }

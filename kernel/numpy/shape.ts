@@ -29,7 +29,7 @@ export function reshape(x: ArrayLike, shape: number | readonly number[], opts: {
   const known = prod(want.filter((d) => d !== -1));
   const out = want.map((d) => (d === -1 ? (known === 0 ? 0 : a.size / known) : d));
   if (prod(out) !== a.size || !out.every(Number.isInteger)) {
-    throw new TypeError(`cannot reshape array of shape ${shapeStr(a.shape)} (size ${a.size}) into shape ${shapeStr(want)}`);
+    throw new TypeError(`cannot reshape array of shape ${shapeStr(a.shape)} (size ${a.size}) into shape ${shapeStr(want)}${neg ? "" : ` (size ${prod(want)})`}`);
   }
   return J(sameShape(a.shape, out) ? a : P.reshape(a, out));
 }
