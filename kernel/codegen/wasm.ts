@@ -30,9 +30,11 @@ const F32_BINARY: Partial<Record<string, SimdOp>> = {
 const MASK_BINARY: Partial<Record<string, SimdOp>> = {
   and: "v128.and", min: "v128.and", mul: "v128.and", or: "v128.or", max: "v128.or", add: "v128.or", xor: "v128.xor", ne: "v128.xor",
 };
+/** JavaScript functions the kernels import (float64 → float64), by function index. */
+const IMPORTS = ["sin", "cos"] as const;
 const MATH: Partial<Record<string, (f: FnBuilder, x: number) => number>> = {
   exp: expF32, log: logF32, tanh: tanhF32, logistic: logisticF32,
-  sin: (f, x) => sinCosF32(f, x, "sin"), cos: (f, x) => sinCosF32(f, x, "cos"),
+  sin: (f, x) => sinCosF32(f, x, "sin", IMPORTS.indexOf("sin")), cos: (f, x) => sinCosF32(f, x, "cos", IMPORTS.indexOf("cos")),
 };
 
 /** Whether a node can be computed on f32x4 lanes (bools as lane masks). */
@@ -154,7 +156,7 @@ export function compileWasm(k: Kernel): WasmKernel | null {
   k.outputs.forEach((o, j) => f.get(i).get(arg(o.exp)).mem("v128.store", outBase + j * BLOCK * 4));
   f.get(i).i32(16).op("i32.add").tee(i).get(end).op("i32.lt_s").raw(0x0d, 0x00);
   f.raw(0x0b, 0x0b);
-  return { bytes: moduleBytes(f, "kernel", Math.ceil(bytes / 65536)), scalar, numOutputs: k.outputs.length };
+  return { bytes: moduleBytes(f, "kernel", Math.ceil(bytes / 65536), IMPORTS), scalar, numOutputs: k.outputs.length };
 }
 
 type Typed = Float32Array;
@@ -164,7 +166,7 @@ type Typed = Float32Array;
  * `(ins, outs, start, end)` over flat element positions.
  */
 export function wasmDriver(w: WasmKernel): (ins: Typed[], outs: Typed[], start: number, end: number) => void {
-  const inst = new WebAssembly.Instance(new WebAssembly.Module(w.bytes));
+  const inst = new WebAssembly.Instance(new WebAssembly.Module(w.bytes), { m: { sin: Math.sin, cos: Math.cos } });
   const kernel = inst.exports.kernel as (n: number) => void;
   const mem = new Float32Array((inst.exports.mem as WebAssembly.Memory).buffer);
   const vec: number[] = [];

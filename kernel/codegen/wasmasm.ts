@@ -6,7 +6,7 @@
 /** SIMD opcodes (after the 0xfd prefix), from the WebAssembly SIMD specification. */
 export const SIMD = {
   "v128.load": 0x00, "v128.store": 0x0b, "v128.const": 0x0c, "i8x16.shuffle": 0x0d,
-  "i32x4.splat": 0x11, "f32x4.splat": 0x13, "f64x2.splat": 0x14,
+  "i32x4.splat": 0x11, "f32x4.splat": 0x13, "f64x2.splat": 0x14, "v128.any_true": 0x53,
   "i32x4.eq": 0x37, "i32x4.gt_s": 0x3b, "f32x4.eq": 0x41, "f32x4.ne": 0x42, "f32x4.lt": 0x43, "f32x4.gt": 0x44,
   "f32x4.le": 0x45, "f32x4.ge": 0x46, "v128.not": 0x4d, "v128.and": 0x4e, "v128.andnot": 0x4f, "v128.or": 0x50,
   "v128.xor": 0x51, "v128.bitselect": 0x52, "f32x4.demote_f64x2_zero": 0x5e, "f64x2.promote_low_f32x4": 0x5f,
@@ -21,7 +21,7 @@ export type SimdOp = keyof typeof SIMD;
 const OP = {
   block: 0x02, loop: 0x03, br_if: 0x0d, end: 0x0b, "local.get": 0x20, "local.set": 0x21, "local.tee": 0x22,
   "i32.const": 0x41, "i32.add": 0x6a, "i32.sub": 0x6b, "i32.shl": 0x74, "i32.lt_s": 0x48, "i32.ge_s": 0x4e,
-  "f32.load": 0x2a,
+  "f32.load": 0x2a, if: 0x04, call: 0x10, "f64.promote_f32": 0xbb, "f32.demote_f64": 0xb6,
 } as const;
 
 export function uleb(n: number, out: number[]): void {
@@ -127,6 +127,17 @@ export class FnBuilder {
     this.code.push(...bytes);
     return this;
   }
+  /** f32x4.extract_lane / replace_lane. */
+  lane(op: "extract" | "replace", lane: number): this {
+    this.code.push(0xfd, op === "extract" ? 0x1f : 0x20, lane);
+    return this;
+  }
+  /** Calls imported function `index` (imports come first in the function index space). */
+  call(index: number): this {
+    this.code.push(OP.call);
+    uleb(index, this.code);
+    return this;
+  }
   raw(...bytes: number[]): this {
     this.code.push(...bytes);
     return this;
@@ -149,8 +160,11 @@ export class FnBuilder {
   }
 }
 
-/** A module with one memory of `pages` 64 KiB pages (exported as "mem") and one exported function of i32 params. */
-export function moduleBytes(fn: FnBuilder, name: string, pages: number): Uint8Array<ArrayBuffer> {
+/**
+ * A module with one memory of `pages` 64 KiB pages (exported as "mem"), imported float64 → float64
+ * functions `m.<name>` (function indices 0…), and one exported function of i32 params.
+ */
+export function moduleBytes(fn: FnBuilder, name: string, pages: number, imports: readonly string[] = []): Uint8Array<ArrayBuffer> {
   const section = (id: number, content: number[]): number[] => {
     const out = [id];
     uleb(content.length, out);
@@ -168,14 +182,19 @@ export function moduleBytes(fn: FnBuilder, name: string, pages: number): Uint8Ar
     uleb(b.length, out);
     return [...out, ...b];
   };
-  const type = [0x60, ...vec(new Array(fn.numParams).fill([0x7f])), 0x00];
+  const kernelType = [0x60, ...vec(new Array(fn.numParams).fill([0x7f])), 0x00];
+  const mathType = [0x60, 0x01, 0x7c, 0x01, 0x7c];
   const mem: number[] = [0x00];
   uleb(pages, mem);
-  const exportFn: number[] = [...str(name), 0x00, 0x00];
+  const importEntries = imports.map((m) => [...str("m"), ...str(m), 0x00, 0x01]);
+  const fnIndex: number[] = [];
+  uleb(imports.length, fnIndex);
+  const exportFn: number[] = [...str(name), 0x00, ...fnIndex];
   const exportMem: number[] = [...str("mem"), 0x02, 0x00];
   return new Uint8Array([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vec([type])),
+    ...section(1, vec([kernelType, mathType])),
+    ...(imports.length ? section(2, vec(importEntries)) : []),
     ...section(3, vec([[0x00]])),
     ...section(5, vec([mem])),
     ...section(7, vec([exportFn, exportMem])),

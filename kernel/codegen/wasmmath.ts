@@ -77,8 +77,14 @@ const P1 = 1.5707963705062866, P2 = -4.371138828673793e-8, P3 = -1.7151244994428
 /** i8x16.shuffle bytes taking lanes 0–1 of the first operand, then lanes 0–1 of the second. */
 const LOW_LOW = [0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23];
 
-/** sin or cos of x, with the argument reduced in float64. */
-export function sinCosF32(f: FnBuilder, x: number, which: "sin" | "cos"): number {
+/** Beyond this |x| (k ≥ 2^29) the reduction is inexact: such vectors call JavaScript's exact sin/cos. */
+const SIN_COS_LIMIT = 536870912;
+
+/**
+ * sin or cos of x, with the argument reduced in float64. `exact` is the index of the imported
+ * float64 Math.sin/Math.cos used for vectors with a huge lane.
+ */
+export function sinCosF32(f: FnBuilder, x: number, which: "sin" | "cos", exact: number): number {
   const h = f.v128(), k = f.v128(), rl = f.v128(), ql = f.v128(), r = f.v128(), q = f.v128(), z = f.v128(), s = f.v128(), c = f.v128(), out = f.v128();
   for (const half of [0, 1]) {
     f.get(x);
@@ -108,6 +114,11 @@ export function sinCosF32(f: FnBuilder, x: number, which: "sin" | "cos"): number
   f.get(q);
   if (which === "cos") f.i32x4(1).simd("i32x4.add");
   f.i32x4(2).simd("v128.and").i32(30).simd("i32x4.shl").simd("v128.xor").set(out);
+  f.get(x).simd("f32x4.abs").f32x4(SIN_COS_LIMIT).simd("f32x4.gt").simd("v128.any_true").op("if").raw(0x40);
+  for (let lane = 0; lane < 4; lane++) {
+    f.get(out).get(x).lane("extract", lane).op("f64.promote_f32").call(exact).op("f32.demote_f64").lane("replace", lane).set(out);
+  }
+  f.raw(0x0b);
   return out;
 }
 
