@@ -5,10 +5,10 @@
  * JAX, through a parallel prefix scan of (value, tangent) pairs.
  */
 
-import { type Value, bind1, definePrimitive, getAval } from "../ir/core.js";
+import { type Value, TypedScalar, bind1, definePrimitive, getAval } from "../ir/core.js";
 import { type DType, isBool, isFloat } from "../ir/dtype.js";
 import { type JvpRule, UndefinedPrimal, Zero } from "../ir/rules.js";
-import { Array0, linearJvp, tangentAval } from "./helpers.js";
+import { linearJvp, tangentAval } from "./helpers.js";
 import { broadcastInDim, rev } from "./structural.js";
 import { concatenate, pad, sliceInDim } from "./slicing.js";
 import { forEachLine, multiplier, nanMax, nanMin, readHost, rounder, writeHost } from "./host.js";
@@ -45,7 +45,7 @@ type Combine = (a: Pair, b: Pair) => Pair;
 const mul = (a: Value, b: Value) => bind1("mul", [a, b]);
 const add = (a: Value, b: Value) => bind1("add", [a, b]);
 const select = (c: Value, onTrue: Value, onFalse: Value) => bind1("select_n", [c, onFalse, onTrue]);
-const full = (like: Value, v: number) => broadcastInDim(Array0(v, getAval(like).dtype), getAval(like).shape, []);
+const full = (like: Value, v: number) => broadcastInDim(new TypedScalar(v, getAval(like).dtype, false), getAval(like).shape, []);
 
 /** Interleaves a and b along `axis` (a first): JAX's _interleave, by interior padding. */
 function interleave(a: Value, b: Value, axis: number): Value {

@@ -5,11 +5,11 @@
  * jax/_src/lax/linalg.py) written with lax primitives, and batching by moving batch dims to the front.
  */
 
-import { type Params, type Value, bind, bind1, definePrimitive, getAval } from "../ir/core.js";
+import { type Params, type Value, TypedScalar, bind, bind1, definePrimitive, getAval } from "../ir/core.js";
 import type { DType } from "../ir/dtype.js";
 import { ShapedArray, type Shape, prod, shapeStr } from "../ir/shape.js";
 import { type BatchRule, type HostArray, type JvpRule, type MaybeZero, UndefinedPrimal, Zero } from "../ir/rules.js";
-import { Array0, bdimAtFront, moveaxis, tangentAval } from "./helpers.js";
+import { bdimAtFront, moveaxis, tangentAval } from "./helpers.js";
 import { broadcastInDim, broadcastedIota, convertElementType, expandDims, reduceSum, reshape, squeeze, transpose } from "./structural.js";
 import { concatenate, slice } from "./slicing.js";
 import { GatherDimensionNumbers, gather } from "./gather.js";
@@ -27,7 +27,7 @@ const sub = (a: Value, b: Value) => bind1("sub", [a, b]);
 const mul = (a: Value, b: Value) => bind1("mul", [a, b]);
 const div = (a: Value, b: Value) => bind1("div", [a, b]);
 const neg = (a: Value) => bind1("neg", [a]);
-const full = (shape: Shape, v: number, dtype: DType) => broadcastInDim(Array0(v, dtype), shape, []);
+const full = (shape: Shape, v: number, dtype: DType) => broadcastInDim(new TypedScalar(v, dtype, false), shape, []);
 
 /** Swaps the last two axes (JAX's _T). */
 export function mT(x: Value): Value {
@@ -263,10 +263,10 @@ const luJvp: JvpRule = ([a], [t]) => {
   const batch = s.slice(0, nb);
   const padLast2 = (x: Value, rows: number, cols: number) => {
     const xs = shapeOf(x);
-    return bind1("pad", [x, Array0(0, dtype)], { padding_config: [...batch.map(() => [0, 0, 0]), [0, rows - xs[nb], 0], [0, cols - xs[nb + 1], 0]] });
+    return bind1("pad", [x, new TypedScalar(0, dtype, false)], { padding_config: [...batch.map(() => [0, 0, 0]), [0, rows - xs[nb], 0], [0, cols - xs[nb + 1], 0]] });
   };
   const l = add(padLast2(tril(block(luv, 0, m, 0, k), -1), m, m), eye(m, dtype, batch));
-  const uEye = bind1("pad", [eye(n - k, dtype, batch), Array0(0, dtype)], { padding_config: [...batch.map(() => [0, 0, 0]), [k, 0, 0], [k, 0, 0]] });
+  const uEye = bind1("pad", [eye(n - k, dtype, batch), new TypedScalar(0, dtype, false)], { padding_config: [...batch.map(() => [0, 0, 0]), [k, 0, 0], [k, 0, 0]] });
   const u = add(padLast2(triu(block(luv, 0, k, 0, n)), n, n), uEye);
   const la = triangularSolve(l, permuteRows(t, perm), { leftSide: true, lower: true, unitDiagonal: true });
   const lau = triangularSolve(u, la, { leftSide: false, lower: false });

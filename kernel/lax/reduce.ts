@@ -5,12 +5,12 @@
  * (the extremum, then the first index holding it, NaN counting as the extremum, as in JAX).
  */
 
-import { type Value, bind1, definePrimitive, getAval } from "../ir/core.js";
+import { type Value, TypedScalar, bind1, definePrimitive, getAval } from "../ir/core.js";
 import { type DType, isBool, isFloat, isInt, canonicalize } from "../ir/dtype.js";
 import { ShapedArray, prod, shapeStr } from "../ir/shape.js";
 import { type BatchRule, type JvpRule, type PrimitiveRules, Zero } from "../ir/rules.js";
 import { type Exp, type ReduceOp, type View, index, unravel, reduce, ridx, view, binary, unary, where, cast, i32 } from "../codegen/exp.js";
-import { Array0, tangentAval } from "./helpers.js";
+import { tangentAval } from "./helpers.js";
 import { broadcastInDim, convertElementType, reduceSum, reshape, squeeze, transpose } from "./structural.js";
 import { pad, slice } from "./slicing.js";
 import { readHost, writeHost } from "./host.js";
@@ -116,15 +116,15 @@ const prodJvp: JvpRule = ([x], [t], p) => {
     let b = half(xs, m1, m), db = half(ts, m1, m);
     if (m - m1 !== m1) {
       const cfg = [[0, 1, 0], ...restShape.map(() => [0, 0, 0])] as [number, number, number][];
-      b = pad(b, Array0(1, dtype), cfg);
-      db = pad(db, Array0(0, getAval(db).dtype), cfg);
+      b = pad(b, new TypedScalar(1, dtype, false), cfg);
+      db = pad(db, new TypedScalar(0, getAval(db).dtype, false), cfg);
     }
     xs = bind1("mul", [a, b]);
     ts = bind1("add_any", [bind1("mul", [da, b]), bind1("mul", [a, db])]);
     m = m1;
   }
   if (m === 0) {
-    const one = broadcastInDim(Array0(1, dtype), restShape, []);
+    const one = broadcastInDim(new TypedScalar(1, dtype, false), restShape, []);
     return [[one], [new Zero(tangentAval(getAval(one)))]];
   }
   return [[squeeze(xs, [0])], [squeeze(ts, [0])]];

@@ -5,11 +5,11 @@
  * code: updates are applied one window at a time, in order.
  */
 
-import { type Params, type Value, bind1, definePrimitive, getAval } from "../ir/core.js";
+import { type Params, type Value, TypedScalar, bind1, definePrimitive, getAval } from "../ir/core.js";
 import { type DType, isInt, isFloat, SHORT_NAME } from "../ir/dtype.js";
 import { ShapedArray, prod, stridesOf, shapeStr } from "../ir/shape.js";
 import { type BDim, type HostArray, type MaybeZero, UndefinedPrimal, Zero } from "../ir/rules.js";
-import { Array0, bdimAtFront, instantiate, tangentAval, zerosLikeAval } from "./helpers.js";
+import { bdimAtFront, instantiate, tangentAval, zerosLikeAval } from "./helpers.js";
 import { broadcastInDim, iota, reshape } from "./structural.js";
 import { GatherDimensionNumbers, GatherScatterMode, dimChecks, gather, windowDims } from "./gather.js";
 import { multiplier, nanMax, nanMin, readHost, rounder, writeHost } from "./host.js";
@@ -236,7 +236,7 @@ function runScatter(prim: string, [op, ind, upd]: HostArray[], p: Params): HostA
 
 const isUndef = (x: unknown): x is UndefinedPrimal => x instanceof UndefinedPrimal;
 const avalOf = (x: Value | UndefinedPrimal): ShapedArray => (isUndef(x) ? x.aval : getAval(x));
-const full = (shape: readonly number[], v: number, dtype: DType): Value => broadcastInDim(Array0(v, dtype), shape, []);
+const full = (shape: readonly number[], v: number, dtype: DType): Value => broadcastInDim(new TypedScalar(v, dtype, false), shape, []);
 
 /** The gather reading the windows a scatter writes, with out-of-bounds windows read as 0. */
 function inverseGather(x: Value, indices: Value, updatesShape: readonly number[], p: Params): Value {
@@ -384,7 +384,7 @@ defineScatter("scatter", ([x, i, u], [tx, , tu], p) => {
   const idsShape = us.map((d, k) => (dn.updateWindowDims.includes(k) ? 1 : d));
   const numIds = prod(idsShape);
   const idDtype: DType = "int32";
-  const updateIds = broadcastInDim(bind1("add", [reshape(iota(idDtype, numIds), idsShape), Array0(1, idDtype)]), us, us.map((_, k) => k));
+  const updateIds = broadcastInDim(bind1("add", [reshape(iota(idDtype, numIds), idsShape), new TypedScalar(1, idDtype, false)]), us, us.map((_, k) => k));
   const scatteredIds = bind1("scatter", [full(xs.shape, 0, idDtype), i, updateIds], p);
   const gatheredIds = gatherWindows(scatteredIds, i, us, dn);
   const untouched = bind1("eq", [scatteredIds, full(xs.shape, 0, idDtype)]);

@@ -7,7 +7,7 @@
 
 import assert from "node:assert/strict";
 import { Array } from "../../kernel/backend/array.js";
-import type { Device } from "../../kernel/backend/device.js";
+import { type Device, setDefaultDevice } from "../../kernel/backend/device.js";
 import { type Value } from "../../kernel/ir/core.js";
 import { type DType, config, isFloat } from "../../kernel/ir/dtype.js";
 import { prod, stridesOf } from "../../kernel/ir/shape.js";
@@ -33,6 +33,9 @@ export function runFixtureCases(area: string, ops: Record<string, OpFn>, tol: Re
   });
   for (const device of testDevices()) {
     describe(`NumPy references on ${device.toString()}`, () => {
+      // Arrays made without array inputs (iota, constants) go to the default device.
+      before(() => setDefaultDevice(device));
+      after(() => setDefaultDevice(null));
       for (const c of cases) {
         it(c.name, () => {
           const ins = c.inputs.map((a) => fromFixture(a, device));
