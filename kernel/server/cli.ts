@@ -20,6 +20,7 @@ import {
 import { notebookToHtml } from "./html.js";
 
 const HELP = `Usage: jaxnb run FILE [--out EXECUTED.jaxnb] [--html REPORT.html]
+       jaxnb convert SCRIPT.py NOTEBOOK.jaxnb
 
 Runs FILE headlessly in a jaxnb kernel (Pyodide + the TypeScript JAX runtime), cell by cell,
 printing each cell's text output (rich outputs as their text/plain form).
@@ -30,6 +31,8 @@ FILE          a notebook (.jaxnb or .ipynb, nbformat 4) or a Python script (.py;
 --html PATH   write a self-contained HTML report (plots, sharding grids, benchmarks) to PATH
 -h, --help    show this help
 
+convert writes a Python script (percent format) as a notebook without running it.
+
 The kernel starts in FILE's directory; JAX_PLATFORMS, JAX_ENABLE_X64 and XLA_FLAGS are passed on.
 
 Exit status: 0 all cells ran; 1 a cell raised an error (traceback on stderr) or the kernel died;
@@ -39,6 +42,7 @@ Exit status: 0 all cells ran; 1 a cell raised an error (traceback on stderr) or 
 class UsageError extends Error {}
 
 interface Args {
+  command: "run" | "convert";
   file: string;
   out?: string;
   html?: string;
@@ -47,7 +51,12 @@ interface Args {
 function parseArgs(argv: string[]): Args | "help" {
   if (argv.length === 0 || argv.includes("-h") || argv.includes("--help")) return "help";
   const [command, ...rest] = argv;
-  if (command !== "run") throw new UsageError(`unknown command ${JSON.stringify(command)} (expected "run")`);
+  if (command === "convert") {
+    if (rest.length !== 2 || rest.some((a) => a.startsWith("-"))) throw new UsageError("convert needs SCRIPT.py and NOTEBOOK.jaxnb");
+    if (!rest[0].endsWith(".py")) throw new UsageError(`${rest[0]}: convert takes a .py script`);
+    return { command, file: rest[0], out: rest[1] };
+  }
+  if (command !== "run") throw new UsageError(`unknown command ${JSON.stringify(command)} (expected "run" or "convert")`);
   const args: Partial<Args> = {};
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i];
@@ -63,6 +72,7 @@ function parseArgs(argv: string[]): Args | "help" {
     else throw new UsageError(`unexpected argument ${JSON.stringify(a)} (one FILE at a time)`);
   }
   if (args.file === undefined) throw new UsageError("run needs a FILE");
+  args.command = "run";
   for (const out of [args.out, args.html]) {
     if (out !== undefined && !existsSync(path.dirname(path.resolve(out)))) throw new UsageError(`the directory of ${out} does not exist`);
   }
@@ -168,6 +178,11 @@ async function main(argv: string[]): Promise<number> {
     args = parseArgs(argv);
     if (args === "help") {
       process.stdout.write(HELP);
+      return 0;
+    }
+    if (args.command === "convert") {
+      const { nb } = load(args.file);
+      writeFileSync(args.out!, serializeNotebook(nb));
       return 0;
     }
     return await run(args);

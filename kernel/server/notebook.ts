@@ -106,11 +106,8 @@ export function emptyNotebook(): Notebook {
   return { nbformat: 4, nbformat_minor: 5, metadata: { kernelspec: { ...JAXNB_KERNELSPEC }, language_info: { ...LANGUAGE_INFO } }, cells: [] };
 }
 
-let cellCounter = 0;
-const newCellId = (): string => `cell-${(++cellCounter).toString(36)}-${Date.now().toString(36)}`;
-
-export function codeCell(source: string, firstLine?: number): SourceCell {
-  return { cell: { cell_type: "code", id: newCellId(), metadata: {}, source: splitLines(source), outputs: [], execution_count: null }, firstLine };
+export function codeCell(source: string, id: string, firstLine?: number): SourceCell {
+  return { cell: { cell_type: "code", id, metadata: {}, source: splitLines(source), outputs: [], execution_count: null }, firstLine };
 }
 
 const CELL_MARKER = /^# %%(.*)$/;
@@ -131,9 +128,9 @@ export function parseScript(text: string): Notebook & { sourceCells: SourceCell[
     if (body.length === 0 || body.every((l) => l.trim() === "")) return;
     if (kind === "markdown") {
       const md = body.map((l) => l.replace(/^# ?/, "")).join("\n");
-      nb.cells.push({ cell_type: "markdown", id: newCellId(), metadata: {}, source: splitLines(md) });
+      nb.cells.push({ cell_type: "markdown", id: `cell-${nb.cells.length + 1}`, metadata: {}, source: splitLines(md) });
     } else {
-      const sc = codeCell(body.join("\n"), start + 1);
+      const sc = codeCell(body.join("\n"), `cell-${nb.cells.length + 1}`, start + 1);
       nb.cells.push(sc.cell);
       sourceCells.push(sc);
     }

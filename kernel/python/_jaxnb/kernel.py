@@ -9,6 +9,7 @@ import json
 import linecache
 import os
 import sys
+import traceback
 
 import _jaxnb_bridge
 
@@ -18,9 +19,16 @@ _state = {"count": 0}
 _namespace = sys.modules["__main__"].__dict__
 
 
+def _excepthook(etype, value, tb):
+    # Pyodide formats an exception that crosses into JavaScript with sys.excepthook while it
+    # captures the process's stderr: it must go there, not into the cell's output.
+    traceback.print_exception(etype, value, tb, file=sys.__stderr__)
+
+
 def init(cwd):
     sys.stdout = streams.stdout
     sys.stderr = streams.stderr
+    sys.excepthook = _excepthook
     builtins.display = display.display
     if cwd and os.path.isdir(cwd):
         os.chdir(cwd)

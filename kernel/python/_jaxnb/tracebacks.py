@@ -25,7 +25,11 @@ def _is_runner(frame):
 
 
 def _is_internal(frame):
-    return frame.filename.startswith(_INTERNAL_ROOT) or frame.filename.startswith(_PYODIDE_INTERNAL)
+    name = frame.filename
+    # Frames of the TypeScript runtime (Pyodide shows JavaScript frames with their URLs).
+    if "://" in name or name.endswith((".js", ".mjs", ".ts")):
+        return True
+    return name.startswith(_INTERNAL_ROOT) or name.startswith(_PYODIDE_INTERNAL)
 
 
 def _filter(te, seen):
@@ -36,7 +40,7 @@ def _filter(te, seen):
     seen.add(id(te))
     frames = [f for f in te.stack if not _is_runner(f)]
     kept = frames if not _filtering_on() else [f for f in frames if not _is_internal(f)]
-    removed = any(f.filename.startswith(_INTERNAL_ROOT + "jax/") for f in frames if f not in kept)
+    removed = any(f.filename.startswith(_INTERNAL_ROOT + "jax/") or "://" in f.filename for f in frames if f not in kept)
     te.stack = traceback.StackSummary.from_list(kept)
     for nxt in (te.__cause__, te.__context__):
         if nxt is not None:

@@ -71,21 +71,18 @@ def _list_kind(x, out):
 
 
 def _list_value(x):
-    """A Python list or tuple as a runtime value. Scalars only: one array, its dtype found here
-    (floats → float32, ints → int32, bools → bool, by JAX's rules). With arrays or tracers inside,
-    the runtime stacks them."""
+    """A Python list or tuple as a runtime value. Lists of ints or bools stay lists (they may be
+    shapes or axes; the runtime makes int32/bool arrays of them where arrays are meant). Lists
+    with floats become one array, float32 by JAX's rules. With arrays or tracers inside, the
+    runtime stacks them."""
     flat = []
     got = _list_kind(x, flat)
     if got is None:
         return to_js([to_value(e) for e in x])
     shape, kinds = got
-    if "float" in kinds or not kinds:
-        dtype = "float64"
-    elif "int" in kinds:
-        dtype = "int64"
-    else:
-        dtype = "bool"
-    return B.fromHost(to_js([float(v) for v in flat] if dtype == "float64" else [int(v) for v in flat]), to_js(list(shape)), _canonical(dtype), False)
+    if "float" not in kinds and kinds:
+        return to_js(x)
+    return B.fromHost(to_js([float(v) for v in flat]), to_js(list(shape)), _canonical("float64"), False)
 
 
 def _canonical(name):

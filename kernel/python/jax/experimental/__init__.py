@@ -1,0 +1,1 @@
+"""`jax.experimental`: nothing experimental is in jaxnb yet."""

@@ -1,0 +1,3 @@
+"""`jax.scipy`: `special` (more of SciPy is not in jaxnb)."""
+
+from . import special  # noqa: F401
