@@ -1,11 +1,12 @@
 /**
- * @file `jnp.linalg` (jax/_src/numpy/linalg.py) over the lax linear-algebra primitives, bound by
- * JAX's names and params: cholesky, lu (→ det, slogdet, solve, inv), qr, eigh, svd (→ pinv,
- * lstsq, matrix norms), triangular_solve; plus norm and matrix_power. Stacks of matrices
+ * @file `jnp.linalg` (jax/_src/numpy/linalg.py) over lax.linalg: cholesky, lu (→ det, slogdet,
+ * solve, inv), qr, eigh, svd (→ pinv, lstsq, matrix norms), triangular_solve; plus norm and
+ * matrix_power. Stacks of matrices
  * (leading batch axes) are accepted wherever NumPy accepts them.
  */
 
-import { type Value, JaxValue, bind, bind1, getAval } from "../ir/core.js";
+import { type Value, JaxValue, getAval } from "../ir/core.js";
+import * as lax from "../lax/index.js";
 import { defaultInt, finfo, toInexact } from "../ir/dtype.js";
 import { type ArrayLike, J, asarray, convert, reductionAxes, typedScalar, promoteArgsInexact, promoteDtypesInexact } from "./coerce.js";
 import { sum, max, min, prod } from "./reductions.js";
@@ -37,33 +38,18 @@ const mT = (x: JaxValue): JaxValue => swapaxes(x, -1, -2);
 const lit = (x: Value, v: number): Value => typedScalar(v, getAval(x).dtype, true);
 const fullLike = (x: Value, v: number): Value => P.broadcastInDim(lit(x, v), getAval(x).shape, []);
 
-// ---- the lax.linalg primitives -----------------------------------------------------------------------
+// ---- the lax.linalg functions, as JaxValues ---------------------------------------------------------
 
-/** lax.linalg.cholesky: the lower factor of the symmetrized input (NaNs when not positive definite). */
-function laxCholesky(a: JaxValue): JaxValue {
-  const sym = J(P.mul(P.add(a, mT(a)), lit(a, 0.5)));
-  return trilOf(J(bind1("cholesky", [sym])));
-}
-function trilOf(a: JaxValue, k = 0): JaxValue {
-  const [n, m] = a.shape.slice(-2);
-  const rows = P.iota(defaultInt(), [n, m], 0), cols = P.iota(defaultInt(), [n, m], 1);
-  const mask = P.broadcastInDim(P.ge(P.add(rows, typedScalar(k, defaultInt(), true)), cols), a.shape, [a.ndim - 2, a.ndim - 1]);
-  return J(P.select(mask, a, fullLike(a, 0)));
-}
-/** lax.linalg.lu: packed LU factors, pivots and the row permutation. */
-const laxLu = (a: JaxValue): [JaxValue, JaxValue, JaxValue] => bind("lu", [a]).map(J) as [JaxValue, JaxValue, JaxValue];
-const laxQr = (a: JaxValue, fullMatrices: boolean): [JaxValue, JaxValue] =>
-  bind("qr", [a], { pivoting: false, full_matrices: fullMatrices, use_magma: null }).map(J) as [JaxValue, JaxValue];
-/** lax.linalg.eigh: eigenvectors (columns) and ascending eigenvalues. */
-function laxEigh(a: JaxValue, lower: boolean): [JaxValue, JaxValue] {
-  const sym = J(P.mul(P.add(a, mT(a)), lit(a, 0.5)));
-  return bind("eigh", [sym], { lower, sort_eigenvalues: true, subset_by_index: null }).map(J) as [JaxValue, JaxValue];
-}
-function laxSvd(a: JaxValue, fullMatrices: boolean, computeUv: boolean): JaxValue[] {
-  return bind("svd", [a], { full_matrices: fullMatrices, compute_uv: computeUv, subset_by_index: null, algorithm: null }).map(J);
-}
+const laxCholesky = (a: JaxValue): JaxValue => J(lax.cholesky(a));
+/** Packed LU factors, pivots and the row permutation. */
+const laxLu = (a: JaxValue): [JaxValue, JaxValue, JaxValue] => lax.lu(a).map(J) as [JaxValue, JaxValue, JaxValue];
+const laxQr = (a: JaxValue, fullMatrices: boolean): [JaxValue, JaxValue] => lax.qr(a, { fullMatrices }).map(J) as [JaxValue, JaxValue];
+/** Eigenvectors (columns) and ascending eigenvalues of the symmetrized input. */
+const laxEigh = (a: JaxValue, lower: boolean): [JaxValue, JaxValue] => lax.eigh(a, { lower }).map(J) as [JaxValue, JaxValue];
+/** (u, s, vh), or [s] alone. */
+const laxSvd = (a: JaxValue, fullMatrices: boolean, computeUv: boolean): JaxValue[] => lax.svd(a, { fullMatrices, computeUv }).map(J);
 const triangularSolve = (a: JaxValue, b: JaxValue, o: { lower: boolean; unitDiagonal: boolean }): JaxValue =>
-  J(bind1("triangular_solve", [a, b], { left_side: true, lower: o.lower, transpose_a: false, conjugate_a: false, unit_diagonal: o.unitDiagonal }));
+  J(lax.triangularSolve(a, b, { leftSide: true, lower: o.lower, unitDiagonal: o.unitDiagonal }));
 
 // ---- jnp.linalg --------------------------------------------------------------------------------------
 
@@ -161,7 +147,7 @@ export function svd(x: ArrayLike, opts: { full_matrices?: boolean; compute_uv?: 
   const a = matrixArg("svd", x, false);
   const computeUv = opts.compute_uv ?? true;
   const outs = laxSvd(a, opts.full_matrices ?? true, computeUv);
-  return computeUv ? [outs[1], outs[0], outs[2]] : outs[0];
+  return computeUv ? (outs as [JaxValue, JaxValue, JaxValue]) : outs[0];
 }
 
 /** The default cutoff for small singular values: 10·max(M, N)·eps. */
