@@ -5,7 +5,7 @@
  * Under partial evaluation the call is inlined, as in JAX: linear jaxprs need no custom rule.
  */
 
-import { type Params, type Value, bind, definePrimitive, getAval } from "../ir/core.js";
+import { type Params, type Value, UnexpectedTracerError, bind, definePrimitive, getAval } from "../ir/core.js";
 import { isFloat } from "../ir/dtype.js";
 import { ClosedJaxpr, evalJaxpr } from "../ir/jaxpr.js";
 import { type PyTreeDef, treeDefEqual, treeDefStr, treeFlatten, treeUnflatten } from "../ir/pytree.js";
@@ -17,7 +17,6 @@ import { vmapFlat } from "../batching/vmap.js";
 import {
   type Fn, callFn, checkPrimalOut, funName, registerCustomCallPrinter, splitArgs, stopGradientTracers, traceClosureConverted,
 } from "./custom.js";
-import { jvpTraced } from "./jvp.js";
 import { Float0Array } from "./tangents.js";
 
 /**
@@ -29,6 +28,11 @@ export interface FlatJvpRule {
   readonly funName: string;
   readonly ruleName: string;
 }
+
+const CLOSURE_ERROR =
+  "Detected differentiation of a custom_jvp function with respect to a closed-over value. That isn't supported because the custom JVP rule only " +
+  "specifies how to differentiate the custom_jvp function with respect to explicit input parameters. Try passing the closed-over value into the " +
+  "custom_jvp function as an argument, and adapting the custom_jvp rule.";
 
 const jvpRuleOf = (p: Params): FlatJvpRule => p.jvp_jaxpr_fun as FlatJvpRule;
 const callJaxprOf = (p: Params): ClosedJaxpr => p.call_jaxpr as ClosedJaxpr;
@@ -42,19 +46,13 @@ const userTangent = (t: MaybeZero, primal: Value): Value | Float0Array => {
 
 definePrimitive("custom_jvp_call", {
   abstractEval: (_avals, p) => callJaxprOf(p).outAvals,
-  // The rule gives the tangents with respect to the explicit arguments; closed-over values (the
-  // leading num_consts operands) that carry tangents are differentiated through the function.
+  // The rule gives the tangents with respect to the explicit arguments only; a closed-over value
+  // (one of the leading num_consts operands) being differentiated is JAX's error.
   jvp: (primals, tangents, p) => {
     const n = p.num_consts as number;
+    if (tangents.slice(0, n).some((t) => !(t instanceof Zero))) throw new UnexpectedTracerError(CLOSURE_ERROR);
     const args = primals.slice(n);
-    const [outs, touts] = jvpRuleOf(p)(args, tangents.slice(n).map((t, i) => userTangent(t, args[i])));
-    let ts = touts;
-    if (tangents.slice(0, n).some((t) => !(t instanceof Zero))) {
-      const closure = tangents.map((t, i) => (i < n ? t : new Zero(getAval(primals[i]))));
-      const [, viaConsts] = jvpTraced((...xs) => evalJaxpr(callJaxprOf(p).jaxpr, [], xs), primals, closure);
-      ts = ts.map((t, i) => addTangents(t, viaConsts[i]));
-    }
-    return [outs, ts];
+    return jvpRuleOf(p)(args, tangents.slice(n).map((t, i) => userTangent(t, args[i])));
   },
   transpose: null,
   batch: (args, dims, p, size) => {
