@@ -14,6 +14,7 @@ import { broadcastInDim, broadcastedIota, convertElementType, expandDims, reduce
 import { concatenate, slice } from "./slicing.js";
 import { GatherDimensionNumbers, gather } from "./gather.js";
 import { dotGeneral } from "./dot.js";
+import { sortKeyVal } from "./sort.js";
 import { readHost, writeHost } from "./host.js";
 import * as host from "./linalg_host.js";
 import { NotImplementedError, ValueError } from "./errors.js";
@@ -350,11 +351,31 @@ const qrJvp: JvpRule = ([x], [t], p) => {
     const dr2 = add(matmul(mT(dq), block(x, 0, m, m, n)), matmul(mT(q), block(t, 0, m, m, n)));
     return [outs, [dq, concatenate([dr1, dr2], s.length - 1)]];
   }
-  if (p.full_matrices && m > n) {
-    throw new NotImplementedError("qr JVP for full_matrices=True with more rows than columns is not implemented; use full_matrices=False");
-  }
-  return [outs, thinQrJvp(q, r, t)];
+  if (!p.full_matrices || m === n) return [outs, thinQrJvp(q, r, t)];
+  // Full Q of a tall matrix (arXiv:2409.13374, eqs. 32–33): the thin part as above; for the
+  // extra columns, with Z = Q_pn·(Q_nn − I)⁻¹ (a solve, by LU),
+  // dQ_mp = dQ_mn·Zᵀ − (Q_mn + Q_mp·Z)·(dQ_pn − Z·dQ_nn)ᵀ, and dR gets zero rows.
+  const qmn = block(q, 0, m, 0, n);
+  const [dqmn, drnn] = thinQrJvp(qmn, block(r, 0, n, 0, n), t);
+  const qnn = block(qmn, 0, n, 0, n), qpn = block(qmn, n, m, 0, n), qmp = block(q, 0, m, n, m);
+  const batch = s.slice(0, -2);
+  const zT = solveTransposed(sub(qnn, eye(n, dtypeOf(x), batch)), mT(qpn));
+  const z = mT(zT);
+  const dqmp = sub(matmul(dqmn, zT), matmul(add(qmn, matmul(qmp, z)), mT(sub(block(dqmn, n, m, 0, n), matmul(z, block(dqmn, 0, n, 0, n))))));
+  const nd = s.length;
+  return [outs, [concatenate([dqmn, dqmp], nd - 1), concatenate([drnn, full([...batch, m - n, n], 0, dtypeOf(x))], nd - 2)]];
 };
+
+/** Y with Aᵀ·Y = B, by A's LU factors: P·A = L·U, so Uᵀ·Lᵀ·(P·Y) = B. */
+function solveTransposed(a: Value, b: Value): Value {
+  const [luv, , perm] = lu(a);
+  const w = triangularSolve(luv, b, { leftSide: true, lower: false, transposeA: true });
+  const py = triangularSolve(luv, w, { leftSide: true, lower: true, transposeA: true, unitDiagonal: true });
+  // (P·Y)[i] = Y[perm[i]]: undo the permutation with its inverse (perm sorted along with an iota).
+  const nd = shapeOf(perm).length;
+  const [, inverse] = sortKeyVal(perm, broadcastedIota("int32", shapeOf(perm), nd - 1), nd - 1);
+  return permuteRows(py, inverse);
+}
 
 definePrimitive("qr", {
   abstractEval: ([x], p) => {

@@ -205,10 +205,12 @@ describe("lax.linalg", () => {
     it("lu (square, tall and wide)", () => withX64(() => {
       for (const shape of [[4, 4], [5, 3], [3, 5]]) checkGrads((a) => lax.lu(a)[0], [f64(uniform(shape[0] * shape[1], r), shape)], opts);
     }));
-    it("qr (reduced tall, wide, square full)", () => withX64(() => {
+    it("qr (reduced tall, wide, square, full tall, batched)", () => withX64(() => {
       checkGrads((a) => lax.qr(a, { fullMatrices: false }), [f64(uniform(15, r), [5, 3])], opts);
       checkGrads((a) => lax.qr(a), [f64(uniform(15, r), [3, 5])], opts);
       checkGrads((a) => lax.qr(a), [f64(uniform(16, r), [4, 4])], opts);
+      checkGrads((a) => lax.qr(a), [f64(uniform(15, r), [5, 3])], opts);
+      checkGrads((a) => lax.qr(a), [f64(uniform(24, r), [2, 4, 3])], opts);
     }));
     it("eigh: eigenvalues and sign-free functions of the eigenvectors", () => withX64(() => {
       const a = f64(uniform(16, r), [4, 4]);
