@@ -153,7 +153,8 @@ export function reduceSum(x: Value, axes: readonly number[]): Value {
 definePrimitive("reduce_sum", {
   abstractEval: ([x], p) => {
     const axes = p.axes as number[];
-    for (const a of axes) if (a < 0 || a >= x.ndim) throw new TypeError(`reduce_sum axes ${shapeStr(axes)} out of range for operand of shape ${shapeStr(x.shape)}`);
+    if (new Set(axes).size !== axes.length) throw new ValueError(`duplicate value in 'axes' of reduction: ${shapeStr(axes)}`);
+    if (!axes.every((a) => a >= 0 && a < x.ndim)) throw new ValueError(`reduction axes ${shapeStr(axes)} contains out-of-bounds indices for ${x.toString()}.`);
     return [new ShapedArray(x.shape.filter((_, i) => !axes.includes(i)), x.dtype, x.weakType)];
   },
   jvp: linearJvp("reduce_sum"),

@@ -37,6 +37,11 @@ describe("lax structural primitives", () => {
       ["rev out of range", () => lax.rev(arrayOf([1, 2], [2], "float32"), [1]), /rev dimensions must all be less than operand ndim, got dimensions \(1,\) for operand ndim 1/],
       ["iota of bool", () => lax.iota("bool", 3), /iota does not accept dtype bool/],
       ["iota dimension", () => lax.broadcastedIota("int32", [2, 2], 2), /axis 2 is out of bounds/],
+      ["reduce_sum repeated axes", () => lax.reduceSum(arrayOf([1, 2], [2], "float32"), [0, 0]), /duplicate value in 'axes' of reduction: \(0, 0\)/],
+      ["reduce_sum axis out of range", () => lax.reduceSum(arrayOf([1, 2], [2], "float32"), [1]), /reduction axes \(1,\) contains out-of-bounds indices for ShapedArray\(float32\[2\]\)/],
+      ["broadcast_in_dim incompatible", () => lax.broadcastInDim(arrayOf([1, 2], [2], "float32"), [3], [0]), /broadcast_in_dim operand dimension sizes must either be 1, or be equal to their corresponding dimensions in the target broadcast shape/],
+      ["reshape size", () => lax.reshape(arrayOf([1, 2], [2], "float32"), [3]), /reshape total size must be unchanged/],
+      ["transpose permutation", () => lax.transpose(arrayOf([1, 2], [1, 2], "float32"), [0, 0]), /transpose permutation isn't a permutation of operand dimensions, got permutation \(0, 0\) for operand shape \(1, 2\)/],
     ];
     for (const [what, fn, re] of cases) it(what, () => assert.throws(fn, re));
     it("uses JAX's error kinds", () => {
