@@ -35,12 +35,26 @@ function pickDevice(args: readonly Value[]): Device {
 
 const kernelCache = new Map<string, { groups: { exe: Executable; outs: number[] }[] }>();
 
+// Cache keys are built on every eager op: memoize their parts on the (reused) objects.
+const paramKeys = new WeakMap<Params, string>();
 function paramsKey(params: Params): string {
-  return JSON.stringify(params, (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? String(v) : v));
+  let k = paramKeys.get(params);
+  if (k === undefined) {
+    k = JSON.stringify(params, (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? String(v) : v));
+    paramKeys.set(params, k);
+  }
+  return k;
+}
+const avalKeys = new WeakMap<ShapedArray, string>();
+function avalKey(a: ShapedArray): string {
+  let k = avalKeys.get(a);
+  if (k === undefined) avalKeys.set(a, (k = a.key()));
+  return k;
 }
 
 function fusibleKernels(prim: string, params: Params, inAvals: ShapedArray[], outAvals: ShapedArray[], device: Device) {
-  const key = `${device.platform}:${device.id}|${prim}|${paramsKey(params)}|${inAvals.map((a) => a.key()).join(",")}`;
+  let key = `${device.platform}:${device.id}|${prim}|${paramsKey(params)}`;
+  for (const a of inAvals) key += `|${avalKey(a)}`;
   let entry = kernelCache.get(key);
   if (!entry) {
     const lower = rulesOf(prim).lower;

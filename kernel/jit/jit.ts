@@ -5,7 +5,7 @@
  * `lower(...)`, whose `asText()` shows the compiled kernels.
  */
 
-import { type Value, JaxValue, getAval } from "../ir/core.js";
+import { type Params, type Value, JaxValue, bind, getAval } from "../ir/core.js";
 import { type ClosedJaxpr, traceToJaxpr } from "../ir/jaxpr.js";
 import { ShapedArray } from "../ir/shape.js";
 import { printJaxpr } from "../ir/print.js";
@@ -13,7 +13,7 @@ import { type PyTreeDef, treeDefStr, treeFlatten, treeUnflatten } from "../ir/py
 import { Array } from "../backend/array.js";
 import { type Device, defaultDevice } from "../backend/device.js";
 import { renderJs } from "../codegen/js.js";
-import { bindJit, compiledProgram, hoistConsts, jitParams } from "./primitive.js";
+import { compiledProgram, hoistConsts, jitParams } from "./primitive.js";
 
 export interface JitOptions {
   /** Positional arguments that are compile-time constants (hashed into the cache key). */
@@ -33,7 +33,16 @@ interface Traced {
   readonly jaxpr: ClosedJaxpr;
   readonly consts: readonly Value[];
   readonly outTree: PyTreeDef;
-  readonly donated: readonly boolean[];
+  /** The params of the `jit` equation, built once. */
+  readonly params: Params;
+}
+
+/** Cache keys of avals, memoized: building the key string is most of a cached call's work. */
+const avalKeys = new WeakMap<ShapedArray, string>();
+function avalKey(a: ShapedArray): string {
+  let k = avalKeys.get(a);
+  if (k === undefined) avalKeys.set(a, (k = a.key()));
+  return k;
 }
 
 const asList = <T>(x: T | readonly T[] | undefined): T[] => (x === undefined ? [] : globalThis.Array.isArray(x) ? [...(x as T[])] : [x as T]);
@@ -119,38 +128,55 @@ export function jit<F extends (...args: never[]) => unknown>(f: F, opts: JitOpti
     return { dynamic, dynKw, key: keyParts.join(";"), rebuild, dynIsDonated, hasKw: kwargs !== undefined };
   };
 
+  const trace = (key: string, s: ReturnType<typeof split>, inTree: PyTreeDef, avals: ShapedArray[]): Traced => {
+    let outTree: PyTreeDef | undefined;
+    const flat = (...xs: Value[]): Value[] => {
+      const [dyn, kw] = treeUnflatten(inTree, xs) as [unknown[], Record<string, unknown>];
+      const out = (f as unknown as (...a: unknown[]) => unknown)(...s.rebuild(dyn, kw));
+      const [outLeaves, t] = treeFlatten(out);
+      outTree = t;
+      outLeaves.forEach(avalOf);
+      return outLeaves as Value[];
+    };
+    const [jaxpr, consts] = hoistConsts(traceToJaxpr(flat, avals));
+    // Donation is per leaf: every leaf of a donated argument is donated.
+    const donatedLeaves = s.dynamic.flatMap((a, i) => treeFlatten(a)[0].map(() => s.dynIsDonated[i]));
+    const kwLeaves = treeFlatten(s.dynKw)[0].map(() => false);
+    const entry = { jaxpr, consts, outTree: outTree!, params: jitParams(jaxpr, name, [...consts.map(() => false), ...donatedLeaves, ...kwLeaves]) };
+    cache.set(key, entry);
+    return entry;
+  };
+
   const prepare = (args: unknown[]) => {
     const s = split(args);
     const [leaves, inTree] = treeFlatten([s.dynamic, s.dynKw]);
     const avals = leaves.map(avalOf);
     const device = deviceOfLeaves(leaves);
-    const key = `${treeDefStr(inTree)}|${avals.map((a) => a.key()).join(",")}|${s.key}|${device.platform}${device.id}`;
-    let entry = cache.get(key);
-    if (!entry) {
-      let outTree: PyTreeDef | undefined;
-      const flat = (...xs: Value[]): Value[] => {
-        const [dyn, kw] = treeUnflatten(inTree, xs) as [unknown[], Record<string, unknown>];
-        const out = (f as unknown as (...a: unknown[]) => unknown)(...s.rebuild(dyn, kw));
-        const [outLeaves, t] = treeFlatten(out);
-        outTree = t;
-        outLeaves.forEach(avalOf);
-        return outLeaves as Value[];
-      };
-      const traced = traceToJaxpr(flat, avals);
-      const [jaxpr, consts] = hoistConsts(traced);
-      // Donation is per leaf: every leaf of a donated argument is donated.
-      const donatedLeaves = s.dynamic.flatMap((a, i) => treeFlatten(a)[0].map(() => s.dynIsDonated[i]));
-      const kwLeaves = treeFlatten(s.dynKw)[0].map(() => false);
-      entry = { jaxpr, consts, outTree: outTree!, donated: [...consts.map(() => false), ...donatedLeaves, ...kwLeaves] };
-      cache.set(key, entry);
-    }
+    const key = `${treeDefStr(inTree)}|${avals.map(avalKey).join(",")}|${s.key}|${device.platform}${device.id}`;
+    const entry = cache.get(key) ?? trace(key, s, inTree, avals);
     return { entry, leaves: leaves as Value[], device };
   };
 
+  /** Arguments that are all arrays (no pytrees, statics or keywords) take a shorter path, with its own keys. */
+  const fast = new Map<string, Traced>();
+  const simple = !staticNums.length && !staticNames.length;
   const call = (...args: unknown[]): unknown => {
+    if (simple && args.every((a) => a instanceof Array)) {
+      const arrays = args as Array[];
+      const device = arrays.length ? arrays[0].device : defaultDevice();
+      let key = `#${arrays.length}|${device.platform}${device.id}`;
+      for (const a of arrays) key += `|${avalKey(a.aval)}`;
+      const entry = fast.get(key);
+      if (entry) {
+        const outs = bind("jit", entry.consts.length ? [...entry.consts, ...arrays] : arrays, entry.params);
+        return treeUnflatten(entry.outTree, outs);
+      }
+      const { entry: e, leaves } = prepare(args);
+      fast.set(key, e);
+      return treeUnflatten(e.outTree, bind("jit", [...e.consts, ...leaves], e.params));
+    }
     const { entry, leaves } = prepare(args);
-    const outs = bindJit(entry.jaxpr, [...entry.consts, ...leaves], jitParams(entry.jaxpr, name, entry.donated));
-    return treeUnflatten(entry.outTree, outs);
+    return treeUnflatten(entry.outTree, bind("jit", [...entry.consts, ...leaves], entry.params));
   };
   const jitted = call as unknown as Jitted<F>;
   Object.defineProperty(jitted, "name", { value: name });
