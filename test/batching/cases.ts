@@ -9,6 +9,12 @@ import type { DType } from "../../kernel/ir/dtype.js";
 import { GatherDimensionNumbers, gather } from "../../kernel/lax/gather.js";
 import { ScatterDimensionNumbers, scatter, scatterAdd, scatterMax, scatterMin, scatterMul, scatterSub } from "../../kernel/lax/scatter.js";
 import { add, mul, sin, cos, lt, cond, switchBranches, whileLoop, scan } from "../../kernel/lax/index.js";
+import { cholesky, eigh, lu, luPivotsToPermutation, matmul, mT, qr, svd, triangularSolve, tril } from "../../kernel/lax/linalg.js";
+import { broadcastedIota, convertElementType } from "../../kernel/lax/structural.js";
+import { eq } from "../../kernel/lax/select.js";
+import { customJvp, customVjp, checkpoint, vjp } from "../../kernel/ad/index.js";
+import { jit } from "../../kernel/jit/index.js";
+import { iota2x32Shape, threefry2x32P } from "../../kernel/random/threefry.js";
 import type { Domain } from "./helpers.js";
 
 export interface ArgSpec {
@@ -46,6 +52,20 @@ const rows = new GatherDimensionNumbers({ offsetDims: [1], collapsedSliceDims: [
 const points = new GatherDimensionNumbers({ offsetDims: [], collapsedSliceDims: [0, 1], startIndexMap: [0, 1] });
 /** Updates of whole rows of a matrix. */
 const rowUpdates = new ScatterDimensionNumbers({ updateWindowDims: [1], insertedWindowDims: [0], scatterDimsToOperandDims: [0] });
+
+/** n·I plus a matrix: well conditioned (and positive definite for x·xᵀ). */
+const plusEye = (x: Value, n: number): Value => {
+  const shape = [3, 3];
+  const eye = convertElementType(eq(broadcastedIota("int32", shape, 0), broadcastedIota("int32", shape, 1)), "float32");
+  return add(x, mul(eye, n));
+};
+
+/** sin with a custom JVP rule (3·cos x, so that using it is visible), and a custom VJP. */
+const customSin = customJvp((x: Value) => sin(x));
+customSin.defjvp(([x]: Value[], [t]: Value[]) => [sin(x), mul(mul(cos(x), t), 3)]);
+const customCos = customVjp((x: Value) => cos(x));
+customCos.defvjp((x: Value) => [cos(x), x], (x: Value, g: Value) => [mul(mul(sin(x), g), -1)]);
+const jitted = jit((x: Value, y: Value) => mul(sin(x), y));
 
 export const CASES: Record<string, readonly BatchCase[]> = {
   // ---- elementwise unary
@@ -166,6 +186,24 @@ export const CASES: Record<string, readonly BatchCase[]> = {
   "scatter-mul": [{ args: [f32(5, 3), A([2, 1], "int32", { lo: 0, hi: 4 }), f32(2, 3)], fn: (x, i, u) => [scatterMul(x, i, u, rowUpdates)] }],
   "scatter-min": [{ args: [f32(5, 3), A([2, 1], "int32", { lo: 0, hi: 4 }), f32(2, 3)], fn: (x, i, u) => [scatterMin(x, i, u, rowUpdates)] }],
   "scatter-max": [{ args: [f32(5, 3), A([2, 1], "int32", { lo: 0, hi: 4 }), f32(2, 3)], fn: (x, i, u) => [scatterMax(x, i, u, rowUpdates)] }],
+  // ---- linear algebra
+  cholesky: [{ args: [f32(3, 3)], fn: (x) => [cholesky(plusEye(matmul(x, mT(x)), 3))] }],
+  triangular_solve: [{ args: [f32(3, 3), f32(3, 2)], fn: (a, b) => [triangularSolve(plusEye(tril(a), 4), b, { leftSide: true, lower: true })] }],
+  lu: [{ args: [f32(3, 3)], fn: (x) => lu(x) }],
+  lu_pivots_to_permutation: [{ args: [A([3], "int32", { lo: 0, hi: 2 })], fn: (p) => [luPivotsToPermutation(p, 3)] }],
+  qr: [{ args: [f32(3, 2)], fn: (x) => qr(x) }],
+  eigh: [{ args: [f32(3, 3)], fn: (x) => eigh(add(x, mT(x))) }],
+  svd: [{ args: [f32(3, 2)], fn: (x) => svd(x) }],
+  // ---- random bits
+  threefry2x32: [{ args: [A([], "uint32"), A([], "uint32"), A([4], "uint32"), A([4], "uint32")], fn: (a, b, c, d) => threefry2x32P(a, b, c, d) }],
+  iota_2x32_shape: [{ args: [], fn: () => iota2x32Shape([2, 3]), note: "no operands (axis_size)" }],
+  // ---- transformations as primitives
+  custom_jvp_call: [{ args: [f32(3)], fn: (x) => [customSin(x)] }],
+  custom_vjp_call: [{ args: [f32(3)], fn: (x) => [customCos(x)] }],
+  // custom_lin lives in linear jaxprs and is only ever transposed (as in JAX): vmap a pullback through it.
+  custom_lin: [{ args: [f32(3), f32(3)], fn: (x, ct) => (vjp(customCos as never, [x]) as [Value, (ct: Value) => Value[]])[1](ct), note: "a pullback through a custom_vjp" }],
+  remat2: [{ args: [f32(3)], fn: (x) => [checkpoint((v: Value) => sin(mul(v, v)))(x)] }],
+  jit: [{ args: [f32(3), f32(3)], fn: (x, y) => [jitted(x, y) as Value] }],
   // ---- control flow
   cond: [
     { args: [A([], "bool"), f32(3)], fn: (p, x) => [cond(p, sin, cos, x) as Value], note: "cond" },
