@@ -142,6 +142,25 @@ function erfinv(y: number): number {
   return x;
 }
 
+const GILES_LT5 = [2.81022636e-8, 3.43273939e-7, -3.5233877e-6, -4.39150654e-6, 0.00021858087, -0.00125372503, -0.00417768164, 0.246640727, 1.50140941].map(Math.fround);
+const GILES_GE5 = [-0.000200214257, 0.000100950558, 0.00134934322, -0.00367342844, 0.00573950773, -0.0076224613, 0.00943887047, 1.00167406, 2.83297682].map(Math.fround);
+
+/**
+ * erf⁻¹ for float32 (and narrower) exactly as XLA computes it: Giles' single-precision polynomial
+ * evaluated step by step in float32 (a few ulps from the true value). jax.random.normal is
+ * sqrt(2)·erf⁻¹(u), so this is what makes normal samples match JAX's.
+ */
+function erfinvF32(x: number): number {
+  const fr = Math.fround;
+  let w = -fr(Math.log1p(fr(x * -x)));
+  const lt = w < 5;
+  const c = lt ? GILES_LT5 : GILES_GE5;
+  w = lt ? fr(w - 2.5) : fr(fr(Math.sqrt(w)) - 3);
+  let p = c[0];
+  for (let i = 1; i < 9; i++) p = fr(c[i] + fr(p * w));
+  return Math.abs(x) === 1 ? x * Infinity : fr(p * x);
+}
+
 /** x minus the nearest integer: exact, and keeps sin(πx) and tan(πx) accurate near integers. */
 const reduceHalf = (x: number): number => x - Math.round(x);
 
@@ -242,6 +261,7 @@ export const H = {
   erf,
   erfc,
   erfinv,
+  erfinv_f32: erfinvF32,
   lgamma,
   digamma,
   logistic: (x: number): number => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x))),

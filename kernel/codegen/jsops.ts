@@ -7,6 +7,7 @@
 
 import { type DType, isFloat, isUnsignedInt, isInt, isBool, ITEMSIZE } from "../ir/dtype.js";
 import type { BinaryOp, Exp, UnaryOp } from "./exp.js";
+import { H } from "./jsmath.js";
 
 type Code = string;
 
@@ -93,6 +94,8 @@ export function renderUnary(op: UnaryOp, dtype: DType, src: Exp, a: Code): Code 
     if (op === "not") return `(1-${a})`;
     throw new Error(`unary ${op} on bool`);
   }
+  // XLA computes erf_inv of float32 and narrower types with a float32 polynomial.
+  if (op === "erfinv" && dtype !== "float64") return roundTo(dtype, `H.erfinv_f32(${a})`);
   const table = isFloat(dtype) ? FLOAT_UNARY : is64(dtype) ? INT64_UNARY : INT_UNARY;
   const f = table[op];
   if (!f) throw new Error(`unary ${op} is not defined for ${dtype}`);
@@ -225,13 +228,22 @@ export function reduceStep(op: string, d: DType, acc: Code, x: Code): Code {
 // ---- constants, loads and stores ------------------------------------------------------------------
 
 export function constCode(v: number, dtype: DType): Code {
+  const s = constText(v, dtype);
+  // Negative literals are parenthesized so that `a - c` never renders as `a--c`.
+  return s.startsWith("-") ? `(${s})` : s;
+}
+
+function constText(v: number, dtype: DType): Code {
   if (is64(dtype)) return `${BigInt(v)}n`;
   if (Number.isNaN(v)) return "NaN";
   if (v === Infinity) return "Infinity";
   if (v === -Infinity) return "-Infinity";
   if (Object.is(v, -0)) return "-0";
   if (dtype === "float32") return String(Math.fround(v));
-  return v < 0 ? `(${v})` : String(v);
+  // A constant holds a value of its dtype, as an XLA literal does.
+  if (dtype === "float16") return String(H.round_float16(v));
+  if (dtype === "bfloat16") return String(H.round_bfloat16(v));
+  return String(v);
 }
 
 export function loadCode(input: number, dtype: DType, i: Code): Code {

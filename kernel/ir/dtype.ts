@@ -37,6 +37,8 @@ export function parseDType(name: string): DType {
 export const config = {
   /** jax_enable_x64: 64-bit types exist only when this is on. */
   enableX64: false,
+  /** jax_threefry_partitionable: JAX's default since 0.5; off gives the legacy random bit streams. */
+  threefryPartitionable: true,
 };
 
 /** What a dtype becomes when x64 is off (JAX's dtypes.canonicalize_dtype). */
