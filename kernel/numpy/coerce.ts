@@ -60,25 +60,69 @@ export function kindOf(x: ArrayLike): TypedKind {
   if (x instanceof JaxValue) return { dtype: x.dtype, weak: x.weakType };
   if (typeof x === "number" || typeof x === "boolean") return scalarKind(x);
   if (isTypedArray(x)) return { dtype: canonicalize(typedArrayDtype(x)), weak: false };
-  const leaves = listLeaves(x as NestedList);
-  if (leaves.length === 0) return { dtype: defaultFloat(), weak: false };
-  // A list is never weak: its dtype is the join of its leaves, made strong.
-  return { dtype: resultType(...leaves.map((l) => kindOf(l))).dtype, weak: false };
+  return scanList(x as NestedList).kind;
 }
 
-function listLeaves(x: NestedList): (number | boolean | JaxValue)[] {
-  const out: (number | boolean | JaxValue)[] = [];
-  const walk = (v: NestedList | number | boolean | JaxValue): void => {
-    if (Array_isArray(v)) for (const e of v) walk(e);
-    else out.push(v);
+interface ListScan {
+  shape: number[];
+  /** The scalar leaves, row-major (when the list holds no arrays). */
+  values: number[];
+  /** Whether arrays or tracers appear as leaves (then the rows are stacked). */
+  hasArrays: boolean;
+  /** The list's dtype: the join of its leaves' kinds, made strong (a list is never weak). */
+  kind: TypedKind;
+}
+
+/** One pass over a nested list: shape (ragged lists are NumPy's ValueError), values and dtype. */
+function scanList(x: NestedList): ListScan {
+  const shape: number[] = [];
+  const values: number[] = [];
+  let hasInt = false, hasFloat = false, hasBool = false, hasArrays = false;
+  const others = new Map<string, TypedKind>();
+  const ragged = (): never => {
+    throw new ValueError("setting an array element with a sequence. The requested array has an inhomogeneous shape.");
   };
-  walk(x);
-  return out;
+  let leafDepth = -1;
+  const walk = (v: NestedList, depth: number): void => {
+    if (shape.length === depth) shape.push(v.length);
+    else if (shape[depth] !== v.length) ragged();
+    for (let i = 0; i < v.length; i++) {
+      const e = v[i];
+      if (Array_isArray(e)) {
+        if (leafDepth !== -1 && leafDepth <= depth) ragged();
+        walk(e, depth + 1);
+        continue;
+      }
+      if (leafDepth === -1) leafDepth = depth;
+      else if (leafDepth !== depth || shape.length > depth + 1) ragged();
+      if (typeof e === "number") {
+        if (Number.isInteger(e)) hasInt = true;
+        else hasFloat = true;
+        values.push(e);
+      } else if (typeof e === "boolean") {
+        hasBool = true;
+        values.push(e ? 1 : 0);
+      } else if (e instanceof JaxValue) {
+        if (!(e instanceof TypedScalar)) hasArrays = true;
+        others.set(`${e.dtype}${e.weakType}`, { dtype: e.dtype, weak: e.weakType });
+        values.push(e instanceof TypedScalar ? Number(e.value) : NaN);
+      } else {
+        throw new TypeError(`Value ${String(e)} of type ${typeof e} is not a valid JAX array type`);
+      }
+    }
+  };
+  walk(x, 0);
+  const kinds: TypedKind[] = [...others.values()];
+  if (hasBool) kinds.push({ dtype: "bool", weak: false });
+  if (hasInt) kinds.push({ dtype: defaultInt(), weak: true });
+  if (hasFloat) kinds.push({ dtype: defaultFloat(), weak: true });
+  const kind = kinds.length ? { dtype: resultType(...kinds).dtype, weak: false } : { dtype: defaultFloat(), weak: false };
+  return { shape, values, hasArrays, kind };
 }
 
 const Array_isArray = (x: unknown): x is NestedList => globalThis.Array.isArray(x);
 
-/** The shape of a nested list; ragged lists are a ValueError, as in NumPy/JAX. */
+/** The shape of a nested list that may hold arrays (their shapes continue the list's). */
 function listShape(x: NestedList | number | boolean | JaxValue): number[] {
   if (x instanceof JaxValue) return [...x.shape];
   if (!Array_isArray(x)) return [];
@@ -133,11 +177,11 @@ export function asarray(x: ArrayLike, opts: { dtype?: DTypeLike | null } = {}): 
     return Array.fromHost(globalThis.Array.from(x as globalThis.ArrayLike<number | bigint>, Number), [x.length], dtype);
   }
   if (!Array_isArray(x)) throw new TypeError(`Value ${String(x)} of type ${typeof x} is not a valid JAX array type`);
-  const dtype = want ?? kindOf(x).dtype;
-  const leaves = listLeaves(x);
-  const shape = listShape(x);
-  if (leaves.some((l) => l instanceof JaxValue)) return stackList(x, dtype);
-  return Array.fromHost(leaves.map(Number), shape, dtype);
+  const scan = scanList(x);
+  const dtype = want ?? scan.kind.dtype;
+  // Arrays and tracers inside the list are stacked; scalars (typed ones included) are plain data.
+  if (scan.hasArrays) return stackList(x, dtype);
+  return Array.fromHost(scan.values, scan.shape, dtype);
 }
 
 /** A list holding arrays or tracers: each row converted, then stacked (JAX's jnp.array does this). */
@@ -244,7 +288,8 @@ export function shapeOf(x: ArrayLike): number[] {
   if (x instanceof JaxValue) return [...x.shape];
   if (typeof x === "number" || typeof x === "boolean") return [];
   if (isTypedArray(x)) return [x.length];
-  return listShape(x as NestedList);
+  const scan = scanList(x as NestedList);
+  return scan.hasArrays ? listShape(x as NestedList) : scan.shape;
 }
 
 export const sizeOf = (x: ArrayLike): number => prod(shapeOf(x));

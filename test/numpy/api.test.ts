@@ -114,3 +114,31 @@ describe("errors for bad input", () => {
     assert.throws(() => jnp.zeros([2, -1]), /negative dimensions are not allowed/);
   });
 });
+
+describe("nested lists and typed arrays as input", () => {
+  it("infer dtype and shape like jnp.array", () => {
+    const a = jnp.asarray([[1, 2], [3, 4.5]]);
+    assert.deepEqual([a.dtype, [...a.shape]], ["float32", [2, 2]]);
+    assert.deepEqual(nums(a), [1, 2, 3, 4.5]);
+    assert.equal(jnp.asarray([[true], [false]]).dtype, "bool");
+    assert.equal(jnp.asarray([true, 2]).dtype, "int32");
+    assert.deepEqual([...jnp.asarray([]).shape], [0]);
+    assert.equal(jnp.asarray(new Float64Array([1, 2])).dtype, "float32");
+    assert.equal(jnp.asarray(new Uint8Array([1, 2])).dtype, "uint8");
+  });
+  it("stack arrays inside lists", () => {
+    const x = jnp.asarray([jnp.ones([2]), jnp.zeros([2])]);
+    assert.deepEqual([...x.shape], [2, 2]);
+    assert.deepEqual(nums(x), [1, 1, 0, 0]);
+  });
+  it("ragged lists at any depth are a ValueError", () => {
+    assert.throws(() => jnp.asarray([[1], 2]), /inhomogeneous shape/);
+    assert.throws(() => jnp.asarray([[[1, 2]], [[3]]]), /inhomogeneous shape/);
+  });
+  it("a million-element list converts in one pass", () => {
+    const big = Array.from({ length: 1_000_000 }, (_, i) => i % 7);
+    const x = jnp.asarray(big);
+    assert.deepEqual([x.dtype, x.size], ["int32", 1_000_000]);
+    assert.match(String(x), /^Array\(\[0, 1, 2, \.\.\., 6, 0, 1\], dtype=int32\)$/);
+  });
+});
