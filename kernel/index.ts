@@ -4,6 +4,7 @@ import "./backend/eager.js";
 export * as lax from "./lax/index.js";
 export * as numpy from "./numpy/index.js";
 export * as jnp from "./numpy/index.js";
+export * as random from "./random/index.js";
 export * from "./ad/index.js";
 export { vmap, vmapFlat, vmapJaxpr, type AxisSpec, type VmapOptions } from "./batching/index.js";
 export { Array } from "./backend/array.js";
