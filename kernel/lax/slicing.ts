@@ -6,13 +6,13 @@
  * through gather/scatter, as in JAX.
  */
 
-import { type Value, bind1, definePrimitive, getAval, JaxValue, TypedScalar, typedScalars } from "../ir/core.js";
+import { type Value, ConcreteArray, bind1, definePrimitive, getAval, TypedScalar, typedScalars } from "../ir/core.js";
 import { canonicalize, defaultInt, isInt } from "../ir/dtype.js";
 import { ShapedArray, type Shape, shapeStr, shapeEq } from "../ir/shape.js";
 import { UndefinedPrimal, Zero } from "../ir/rules.js";
 import { type Exp, type View, index, i32, view, binary, where, cast } from "../codegen/exp.js";
 import { bdimAtFront, instantiate, linearJvp, moveaxis, tangentAval, zerosLikeAval } from "./helpers.js";
-import { broadcastInDim, reduceSum } from "./structural.js";
+import { broadcastInDim, expandDims, reduceSum, squeeze } from "./structural.js";
 import { GatherDimensionNumbers, GatherScatterMode, gatherBatch } from "./gather.js";
 import { ScatterDimensionNumbers, scatterBatch } from "./scatter.js";
 import { ValueError } from "./errors.js";
@@ -188,7 +188,7 @@ definePrimitive("pad", {
 /** `lax.concatenate`: joins arrays along `dimension`. */
 export function concatenate(operands: readonly Value[], dimension: number): Value {
   if (operands.length === 0) throw new ValueError("concatenate requires a non-empty sequences of arrays");
-  if (operands.length === 1 && operands[0] instanceof JaxValue) return operands[0];
+  if (operands.length === 1 && operands[0] instanceof ConcreteArray) return operands[0];
   return bind1("concatenate", typedScalars(operands), { dimension });
 }
 
@@ -258,22 +258,26 @@ definePrimitive("concatenate", {
 // ---- dynamic_slice ---------------------------------------------------------------------------------
 
 /**
- * Start indices as lax takes them: JS numbers become int32 literals, and negative indices count
- * from the end (a traced index `i` becomes `select(i < 0, i + n, i)`, as JAX does).
+ * Start indices as lax takes them (JAX's _dynamic_slice_indices): static ones (JS numbers, typed
+ * scalar constants) are wrapped here when negative; a traced index `i` becomes
+ * `select(i < 0, i + n, i)`. `allowNegative` turns the wrapping off per dimension.
  */
-function dynamicSliceIndices(operandShape: Shape, startIndices: readonly Value[]): Value[] {
+function dynamicSliceIndices(operandShape: Shape, startIndices: readonly Value[], allowNegative: boolean | readonly boolean[] = true): Value[] {
   if (startIndices.length !== operandShape.length) {
     throw new ValueError(`Length of slice indices must match number of operand dimensions (${startIndices.length} vs ${shapeStr(operandShape)})`);
   }
   return startIndices.map((i, k) => {
     const n = operandShape[k];
-    if (typeof i === "number") {
-      if (!Number.isInteger(i)) throw new TypeError(`index arguments to dynamic_slice must be integers, got ${i}`);
-      return new TypedScalar(i < 0 ? i + n : i, canonicalize(defaultInt()), false);
-    }
+    const wrap = typeof allowNegative === "boolean" ? allowNegative : allowNegative[k];
     if (typeof i === "boolean") throw new TypeError("index arguments to dynamic_slice must be integers, got a boolean");
+    if (typeof i === "number" || i instanceof TypedScalar) {
+      const v = Number(typeof i === "number" ? i : i.value);
+      if (!Number.isInteger(v)) throw new TypeError(`index arguments to dynamic_slice must be integers, got ${v}`);
+      if (v < 0 && !wrap) throw new ValueError(`Index ${v} is out of bounds for dimension ${n} if allow_negative_indices=False`);
+      return new TypedScalar(v < 0 ? v + n : v, typeof i === "number" ? canonicalize(defaultInt()) : i.dtype, false);
+    }
     const aval = getAval(i);
-    if (!isInt(aval.dtype) || aval.dtype.startsWith("uint")) return i;
+    if (!wrap || !isInt(aval.dtype) || aval.dtype.startsWith("uint")) return i;
     const negative = bind1("lt", [i, new TypedScalar(0, aval.dtype, false)]);
     return bind1("select_n", [negative, i, bind1("add", [i, new TypedScalar(n, aval.dtype, false)])]);
   });
@@ -289,8 +293,38 @@ function checkIndexDtypes(prim: string, idx: ShapedArray[]): void {
 }
 
 /** `lax.dynamic_slice`: a slice of static size at runtime start indices (clamped into range). */
-export function dynamicSlice(x: Value, startIndices: readonly Value[], sliceSizes: readonly number[]): Value {
-  return bind1("dynamic_slice", [x, ...dynamicSliceIndices(getAval(x).shape, startIndices)], { slice_sizes: [...sliceSizes] });
+export function dynamicSlice(x: Value, startIndices: readonly Value[], sliceSizes: readonly number[], allowNegativeIndices: boolean | readonly boolean[] = true): Value {
+  return bind1("dynamic_slice", [x, ...dynamicSliceIndices(getAval(x).shape, startIndices, allowNegativeIndices)], { slice_sizes: [...sliceSizes] });
+}
+
+/** A zero start index of the same type as `like` (lax._const(start_index, 0)). */
+const zeroIndexLike = (like: Value): Value => (typeof like === "number" ? 0 : new TypedScalar(0, getAval(like).dtype, false));
+
+/** `lax.dynamic_slice_in_dim`: a dynamic slice along one axis (whole along the others). */
+export function dynamicSliceInDim(x: Value, startIndex: Value, sliceSize: number, axis = 0, allowNegativeIndices = true): Value {
+  const shape = getAval(x).shape;
+  const starts = shape.map((_, k) => (k === axis ? startIndex : zeroIndexLike(startIndex)));
+  const sizes = shape.map((d, k) => (k === axis ? sliceSize : d));
+  return dynamicSlice(x, starts, sizes, shape.map((_, k) => k === axis && allowNegativeIndices));
+}
+
+/** `lax.dynamic_index_in_dim`: element `index` along `axis` (kept as a size-1 axis when keepdims). */
+export function dynamicIndexInDim(x: Value, index: Value, axis = 0, keepdims = true): Value {
+  const r = dynamicSliceInDim(x, index, 1, axis);
+  return keepdims ? r : squeeze(r, [axis]);
+}
+
+/** `lax.index_in_dim`: static element `index` along `axis` (IndexError when out of bounds). */
+export function indexInDim(x: Value, index: number, axis = 0, keepdims = true): Value {
+  const n = getAval(x).shape[axis];
+  const i = index < 0 ? index + n : index;
+  if (!(i >= 0 && i < n)) {
+    const e = new Error(`index ${index} is out of bounds for axis ${axis} with size ${n}`);
+    e.name = "IndexError";
+    throw e;
+  }
+  const r = sliceInDim(x, i, i + 1, 1, axis);
+  return keepdims ? r : squeeze(r, [axis]);
 }
 
 /** The start of a window of `size` in a dimension of `n`, clamped as XLA does: 0 ≤ start ≤ n - size. */
@@ -351,8 +385,21 @@ function stackIndices(idx: Value[], dims: (number | null)[], size: number): [Val
 // ---- dynamic_update_slice ----------------------------------------------------------------------------
 
 /** `lax.dynamic_update_slice`: `update` written into `x` at runtime start indices (clamped into range). */
-export function dynamicUpdateSlice(x: Value, update: Value, startIndices: readonly Value[]): Value {
-  return bind1("dynamic_update_slice", [x, update, ...dynamicSliceIndices(getAval(x).shape, startIndices)]);
+export function dynamicUpdateSlice(x: Value, update: Value, startIndices: readonly Value[], allowNegativeIndices: boolean | readonly boolean[] = true): Value {
+  return bind1("dynamic_update_slice", [x, update, ...dynamicSliceIndices(getAval(x).shape, startIndices, allowNegativeIndices)]);
+}
+
+/** `lax.dynamic_update_slice_in_dim`: `update` written at a runtime start along one axis. */
+export function dynamicUpdateSliceInDim(x: Value, update: Value, startIndex: Value, axis: number, allowNegativeIndices = true): Value {
+  const nd = getAval(x).ndim;
+  const starts = [...Array(nd).keys()].map((k) => (k === axis ? startIndex : zeroIndexLike(startIndex)));
+  return dynamicUpdateSlice(x, update, starts, starts.map((_, k) => k === axis && allowNegativeIndices));
+}
+
+/** `lax.dynamic_update_index_in_dim`: `update` written as element `index` along `axis`. */
+export function dynamicUpdateIndexInDim(x: Value, update: Value, index: Value, axis: number): Value {
+  const u = getAval(update).ndim === getAval(x).ndim ? update : expandDims(update, [axis]);
+  return dynamicUpdateSliceInDim(x, u, index, axis);
 }
 
 definePrimitive("dynamic_update_slice", {

@@ -57,6 +57,13 @@ definePrimitive("broadcast_in_dim", {
   },
 });
 
+/** `lax.broadcast`: new leading dimensions of the given sizes. */
+export function broadcast(x: Value, sizes: readonly number[]): Value {
+  const shape = getAval(x).shape;
+  if (!sizes.length) return x;
+  return broadcastInDim(x, [...sizes, ...shape], shape.map((_, i) => i + sizes.length));
+}
+
 // ---- reshape -------------------------------------------------------------------------------
 
 export function reshape(x: Value, shape: Shape): Value {
@@ -80,6 +87,16 @@ definePrimitive("reshape", {
     rule: ([x], _p, [out]) => [view(out.shape, out.dtype, (idx) => x.at(reindex(idx, out.shape, x.shape)))],
   },
 });
+
+/** `lax.collapse`: dimensions [start, stop) merged into one. */
+export function collapse(x: Value, start: number, stop: number | null = null): Value {
+  const shape = getAval(x).shape;
+  const nd = shape.length;
+  const norm = (i: number) => Math.min(Math.max(i < 0 ? i + nd : i, 0), nd);
+  const lo = norm(start), hi = stop === null ? nd : norm(stop);
+  if (hi < lo) throw new ValueError(`Invalid dimension range passed to collapse: ${shapeStr(shape)}[${start}:${stop}]`);
+  return reshape(x, [...shape.slice(0, lo), shape.slice(lo, hi).reduce((a, b) => a * b, 1), ...shape.slice(hi)]);
+}
 
 /** The index into `to` of the element at `idx` of `from`, with equal row-major order. */
 function reindex(idx: Index, from: Shape, to: Shape): Index {

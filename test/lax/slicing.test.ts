@@ -6,6 +6,7 @@ import * as lax from "../../kernel/lax/index.js";
 import { makeJaxpr, printJaxpr } from "../../kernel/index.js";
 import { ShapedArray } from "../../kernel/ir/shape.js";
 import type { Value } from "../../kernel/ir/core.js";
+import type { Array as JArray } from "../../kernel/backend/array.js";
 import { type OpFn, arrayOf, checkBatch, checkGrads, checkTranspose, f64, rng, runFixtureCases, uniform, withX64 } from "./helpers.js";
 
 const P = <T>(p: Record<string, unknown>, k: string) => p[k] as T;
@@ -24,6 +25,33 @@ const x34 = () => arrayOf([...Array(12).keys()], [3, 4], "float32");
 
 describe("lax slicing primitives", () => {
   runFixtureCases("slicing", ops);
+
+  describe("lax's convenience wrappers agree with the primitives they stand for", () => {
+    const same = (a: Value, b: Value, msg: string) => {
+      const x = a as JArray, y = b as JArray;
+      assert.deepEqual([[...x.shape], x.dtype, x.toNumbers()], [[...y.shape], y.dtype, y.toNumbers()], msg);
+    };
+    it("slice_in_dim, index_in_dim, dynamic_slice_in_dim, dynamic_index_in_dim", () => {
+      const x = x34();
+      same(lax.sliceInDim(x, 1, -1, 1, 1), lax.slice(x, [0, 1], [3, 3]), "slice_in_dim with a negative limit");
+      same(lax.indexInDim(x, -1, 0, false), lax.reshape(lax.slice(x, [2, 0], [3, 4]), [4]), "index_in_dim");
+      same(lax.dynamicSliceInDim(x, arrayOf([-3], [], "int32"), 2, 1), lax.slice(x, [0, 1], [3, 3]), "dynamic_slice_in_dim wraps a negative start");
+      same(lax.dynamicIndexInDim(x, arrayOf([5], [], "int32"), 0), lax.slice(x, [2, 0], [3, 4]), "dynamic_index_in_dim clamps");
+      assert.throws(() => lax.indexInDim(x, 3), { name: "IndexError", message: "index 3 is out of bounds for axis 0 with size 3" });
+    });
+    it("dynamic_update_slice_in_dim, dynamic_update_index_in_dim", () => {
+      const x = x34(), u = arrayOf([-1, -2, -3], [3, 1], "float32");
+      const i = arrayOf([2], [], "int32");
+      same(lax.dynamicUpdateSliceInDim(x, u, i, 1), lax.dynamicUpdateSlice(x, u, [0, 2]), "dynamic_update_slice_in_dim");
+      same(lax.dynamicUpdateIndexInDim(x, lax.reshape(u, [3]), i, 1), lax.dynamicUpdateSlice(x, u, [0, 2]), "dynamic_update_index_in_dim");
+    });
+    it("broadcast and collapse", () => {
+      const x = x34();
+      same(lax.broadcast(x, [2]), lax.broadcastInDim(x, [2, 3, 4], [1, 2]), "broadcast");
+      same(lax.collapse(lax.broadcast(x, [2]), 1), lax.reshape(lax.broadcast(x, [2]), [2, 12]), "collapse");
+      assert.throws(() => lax.collapse(x, 2, 1), /Invalid dimension range passed to collapse/);
+    });
+  });
 
   describe("errors, as JAX raises them", () => {
     const cases: [string, () => unknown, RegExp][] = [
