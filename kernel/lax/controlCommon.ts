@@ -5,7 +5,7 @@
  * carry/branch type checks and their messages, and the slicing/stacking the eager impls use.
  */
 
-import { type Value, ConcreteArray, bind1, getAval } from "../ir/core.js";
+import { type Value, ConcreteArray, TypedScalar, bind1, getAval } from "../ir/core.js";
 import { ClosedJaxpr, Jaxpr, Var, evalJaxpr, traceToJaxpr } from "../ir/jaxpr.js";
 import { type PyTreeDef, treeFlatten, treeUnflatten } from "../ir/pytree.js";
 import { ShapedArray } from "../ir/shape.js";
@@ -93,6 +93,16 @@ export function hostScalar(x: Value): number | boolean {
 
 /** Evaluates a closed jaxpr on the current traces. */
 export const callJaxpr = (j: ClosedJaxpr, args: readonly Value[]): Value[] => evalJaxpr(j.jaxpr, j.consts, args);
+
+/**
+ * The outputs of an eager impl as arrays: a jaxpr output that is a literal (a branch returning a
+ * constant) comes back as a host scalar, which eager callers must not see.
+ */
+export function concreteOutputs(outs: readonly Value[], avals: readonly ShapedArray[]): Value[] {
+  return outs.map((o, i) => (o instanceof TypedScalar || typeof o === "number" || typeof o === "boolean"
+    ? convertElementType(o, avals[i].dtype, avals[i].weakType)
+    : o));
+}
 
 /** For each output: the index of the input it merely forwards, or null (JAX's _jaxpr_forwarding). */
 export function jaxprForwarding(j: Jaxpr): (number | null)[] {

@@ -24,7 +24,7 @@ import { broadcastInDim, convertElementType } from "./structural.js";
 import { clamp, eq, ne, select, selectN } from "./select.js";
 import { stopGradient } from "./bitcast.js";
 import {
-  type TracedFun, avalStr, callJaxpr, flattenValues, hostScalar, jaxprForwarding, leafPaths, listDiffs, mergeLists, mismatchExtra,
+  type TracedFun, avalStr, callJaxpr, concreteOutputs, flattenValues, hostScalar, jaxprForwarding, leafPaths, listDiffs, mergeLists, mismatchExtra,
   pruneOutputs, splitList, traceFun, treeStr, typematch,
 } from "./controlCommon.js";
 
@@ -271,7 +271,8 @@ function condTranspose(cts: MaybeZero[], args: (Value | UndefinedPrimal)[], p: P
 /** Eager evaluation: the chosen branch only (the JIT can reuse it for host-known indices). */
 export function condImpl(args: readonly Value[], p: Params): Value[] {
   const branches = branchesOf(p);
-  return callJaxpr(branches[concreteIndex(args[0], branches.length)], args.slice(1));
+  const b = branches[concreteIndex(args[0], branches.length)];
+  return concreteOutputs(callJaxpr(b, args.slice(1)), b.outAvals);
 }
 
 definePrimitive("cond", {

@@ -20,7 +20,7 @@ import { broadcastBatch, currentBatchAxis } from "../batching/trace.js";
 import { addTangents, moveaxis, tangentAval, zerosLikeAval } from "./helpers.js";
 import { ValueError } from "./errors.js";
 import {
-  avalStr, callJaxpr, checkCarryType, flattenValues, indexLeading, jaxprForwarding, mergeLists, moveBindersToBack,
+  avalStr, callJaxpr, checkCarryType, concreteOutputs, flattenValues, indexLeading, jaxprForwarding, mergeLists, moveBindersToBack,
   moveBindersToFront, partitionList, promoteWeakInput, pruneOutputs, splitList, stackLeading, traceFun, treeStr,
 } from "./controlCommon.js";
 
@@ -169,7 +169,7 @@ export function scanImpl(args: readonly Value[], params: Params): Value[] {
     carry = out.slice(0, p.num_carry);
     out.slice(p.num_carry).forEach((y, k) => (ys[k][i] = y));
   }
-  return [...carry, ...ys.map((y, k) => stackLeading(y, yAvals[k], p.length))];
+  return concreteOutputs([...carry, ...ys.map((y, k) => stackLeading(y, yAvals[k], p.length))], scanAbstractEval(args.map(getAval), params));
 }
 
 /**

@@ -24,7 +24,7 @@ import { broadcastInDim } from "./structural.js";
 import { select } from "./select.js";
 import { reduceOr } from "./reduce.js";
 import {
-  avalStr, callJaxpr, checkCarryType, flattenValues, hostScalar, jaxprForwarding, mergeLists, moveBindersToFront, partitionList,
+  avalStr, callJaxpr, checkCarryType, concreteOutputs, flattenValues, hostScalar, jaxprForwarding, mergeLists, moveBindersToFront, partitionList,
   promoteWeakInput, pruneOutputs, splitList, traceFun, treeStr,
 } from "./controlCommon.js";
 
@@ -137,7 +137,7 @@ export function whileImpl(args: readonly Value[], params: Params): Value[] {
     const pred = callJaxpr(p.cond_jaxpr, [...cc, ...carry])[0];
     const pa = getAval(pred);
     const any = pa.ndim === 0 ? pred : reduceOr(pred, pa.shape.map((_, i) => i));
-    if (!hostScalar(any)) return carry;
+    if (!hostScalar(any)) return concreteOutputs(carry, p.body_jaxpr.outAvals);
     const next = callJaxpr(p.body_jaxpr, [...bc, ...carry]);
     carry = pa.ndim === 0 ? next : next.map((y, i) => predSelect(pred, y, carry[i]));
   }

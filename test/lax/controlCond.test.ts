@@ -61,6 +61,12 @@ describe("lax.cond", () => {
       assert.deepEqual([nums(u2), nums(s2)], [[1, 2], [9, 18]]);
     });
 
+    it("returns arrays when a branch returns a constant", () => {
+      const out = lax.cond(TRUE, () => 1.5, () => 2.5);
+      assert.ok(out instanceof Array);
+      assert.deepEqual([nums(out), (out as Array).weakType], [[1.5], true]);
+    });
+
     it("branches may close over arrays", () => {
       const c = arr([100, 200]);
       const out = lax.cond(TRUE, (v: Value) => lax.add(v, c), (v: Value) => v, arr([1, 2]));
