@@ -136,7 +136,7 @@ describe("nested lists and typed arrays as input", () => {
     assert.throws(() => jnp.asarray([[[1, 2]], [[3]]]), /inhomogeneous shape/);
   });
   it("a million-element list converts in one pass", () => {
-    const big = Array.from({ length: 1_000_000 }, (_, i) => i % 7);
+    const big = globalThis.Array.from({ length: 1_000_000 }, (_, i) => i % 7);
     const x = jnp.asarray(big);
     assert.deepEqual([x.dtype, x.size], ["int32", 1_000_000]);
     assert.match(String(x), /^Array\(\[0, 1, 2, \.\.\., 6, 0, 1\], dtype=int32\)$/);
