@@ -139,6 +139,6 @@ describe("nested lists and typed arrays as input", () => {
     const big = globalThis.Array.from({ length: 1_000_000 }, (_, i) => i % 7);
     const x = jnp.asarray(big);
     assert.deepEqual([x.dtype, x.size], ["int32", 1_000_000]);
-    assert.match(String(x), /^Array\(\[0, 1, 2, \.\.\., 6, 0, 1\], dtype=int32\)$/);
+    assert.match(String(x), /^Array\(\[0, 1, 2, \.\.\., 5, 6, 0\], dtype=int32\)$/);
   });
 });
