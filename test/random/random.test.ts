@@ -278,7 +278,7 @@ describe("jax.random under transformations", () => {
     const k = random.key(3);
     const f = (kk: Value) => [random.normal(kk, { shape: [5] }), random.randint(kk, [4], -5, 50), random.uniform(kk, { shape: [2, 2], minval: -1, maxval: 1 })];
     const eager = f(k).map(nums);
-    const jitted = (jit(f as (...a: never[]) => unknown) as (k: Value) => Value[])(k).map(nums);
+    const jitted = (jit(f as (...a: never[]) => unknown) as unknown as (k: Value) => Value[])(k).map(nums);
     assert.deepEqual(jitted, eager);
   });
   it("jaxprs show JAX's primitives", () => {
