@@ -1,5 +1,5 @@
 /**
- * @file The differentiation API over pytrees, as `jax.*`: `vjp`, `linearize`, `grad`,
+ * @file The differentiation API over pytrees, as `jax.*`: `jvp`, `vjp`, `linearize`, `grad`,
  * `valueAndGrad`, `linearTranspose` (jacobians are in jacobian.ts), with JAX's argument handling
  * (`argnums` as an int or a tuple, `hasAux`, `allowInt`) and JAX's errors.
  */
@@ -9,7 +9,7 @@ import { isBool, isFloat, isInt } from "../ir/dtype.js";
 import { type PyTreeDef, treeDefEqual, treeDefStr, treeFlatten, treeUnflatten } from "../ir/pytree.js";
 import { type MaybeZero, UndefinedPrimal, Zero } from "../ir/rules.js";
 import { ShapedArray, shapeEq, shapeStr } from "../ir/shape.js";
-import { splitAux } from "./jvp.js";
+import { jvpFlat } from "./jvp.js";
 import { linearizeFlat, vjpFlat } from "./linearize.js";
 import { PartialVal, partialEvalFlat } from "./partial_eval.js";
 import { type Float0Array, type TangentIn, instantiateZeros } from "./tangents.js";
@@ -63,6 +63,14 @@ function valueLeaves(tree: unknown, what: string): [Value[], PyTreeDef] {
   return [leaves as Value[], def];
 }
 
+/** `has_aux` functions return a pair `[out, aux]`; JAX's error otherwise. */
+function splitAux(out: unknown): [unknown, unknown] {
+  if (!Array.isArray(out) || out.length !== 2) {
+    throw new TypeError(`expected function with aux output to return a two-element tuple, but got ${Array.isArray(out) ? `a tuple of length ${out.length}` : typeof out}`);
+  }
+  return [out[0], out[1]];
+}
+
 /**
  * A pytree function as a flat one; aux outputs (with `hasAux`) ride along as extra outputs, so
  * the transformation strips exactly its own tracers from them (JAX's _strip_tracer).
@@ -95,7 +103,31 @@ export function flattenFun(fn: (x: unknown) => unknown, inTree: PyTreeDef, hasAu
   return { flatF, unflatten, st };
 }
 
-// ---- vjp and linearize ------------------------------------------------------------------------
+// ---- jvp, vjp and linearize --------------------------------------------------------------------
+
+const isFloat0 = (x: unknown): boolean => typeof x === "object" && x !== null && (x as { dtype?: unknown }).dtype === "float0";
+const typeName = (x: unknown): string => (Array.isArray(x) ? "list" : x === null ? "NoneType" : typeof x);
+
+/**
+ * `jax.jvp(f, primals, tangents)`: `primals` and `tangents` are arrays (tuples) of arguments with
+ * equal pytree structure (float0 tangents for integer primals). Returns `[primalsOut,
+ * tangentsOut]` (plus `aux` with `hasAux`).
+ */
+export function jvp(f: Fn, primals: readonly unknown[], tangents: readonly unknown[], opts: { hasAux?: boolean } = {}): unknown[] {
+  if (!Array.isArray(primals) || !Array.isArray(tangents)) {
+    throw new TypeError(`primal and tangent arguments to jax.jvp must be tuples or lists; found ${typeName(primals)} and ${typeName(tangents)}.`);
+  }
+  const [leaves, inTree] = valueLeaves(primals, "jvp primals");
+  const [tLeaves, tTree] = treeFlatten(tangents, (x) => x instanceof Zero || isFloat0(x));
+  if (!treeDefEqual(inTree, tTree)) {
+    throw new TypeError(`primal and tangent arguments to jax.jvp must have the same tree structure; primals have tree structure ${treeDefStr(inTree)} whereas tangents have tree structure ${treeDefStr(tTree)}.`);
+  }
+  const { flatF, unflatten, st } = flattenFun((p) => call(f, p as unknown[]), inTree, !!opts.hasAux);
+  const [outs, touts] = jvpFlat(flatF, leaves, tLeaves as TangentIn[]);
+  const [out, aux] = unflatten(outs);
+  const tout = treeUnflatten(st.outTree!, touts.slice(0, st.nOut));
+  return opts.hasAux ? [out, tout, aux] : [out, tout];
+}
 
 /**
  * `jax.vjp(f, *primals)`: `vjp(f, primals)` returns `[out, vjpFun]` (and `aux` with `hasAux`),
@@ -119,8 +151,6 @@ export function vjp(f: Fn, primals: readonly unknown[], opts: { hasAux?: boolean
   };
   return opts.hasAux ? [out, vjpFun, aux] : [out, vjpFun];
 }
-
-const isFloat0 = (x: unknown): boolean => typeof x === "object" && x !== null && (x as { dtype?: unknown }).dtype === "float0";
 
 /**
  * `jax.linearize(f, *primals)`: `linearize(f, primals)` returns `[out, fJvp]` (and `aux`), where

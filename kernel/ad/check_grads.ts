@@ -9,8 +9,7 @@ import { JaxValue, getAval } from "../ir/core.js";
 import { type DType, isFloat } from "../ir/dtype.js";
 import { treeDefEqual, treeDefStr, treeFlatten, treeUnflatten } from "../ir/pytree.js";
 import { Array } from "../backend/array.js";
-import { jvp } from "./jvp.js";
-import { vjp } from "./api.js";
+import { jvp, vjp } from "./api.js";
 
 /** JAX's default_gradient_tolerance. */
 const GRAD_TOL: Partial<Record<DType, number>> = { bfloat16: 1e-1, float16: 1e-2, float32: 2e-3, float64: 1e-5 };

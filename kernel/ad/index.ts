@@ -7,14 +7,14 @@
  * `backwardPass`, `dceJaxpr`) for higher-order primitives' rules.
  */
 
-export { JVPTrace, JVPTracer, jvp, jvpFlat, jvpJaxpr, jvpTraced } from "./jvp.js";
+export { JVPTrace, JVPTracer, jvpFlat, jvpJaxpr, jvpTraced } from "./jvp.js";
 export {
   PartialVal, PartialEvalTrace, PartialEvalTracer, partialEvalFlat, partialEvalJaxpr, tracersToJaxpr, convertConstvars, dceJaxpr,
   type JaxprSplit,
 } from "./partial_eval.js";
 export { backwardPass, transposeJaxpr, NotImplementedError } from "./transpose.js";
 export { type Linearized, linearizeJaxpr, linearizeFlat, vjpFlat, applyLinear, transposeLinear } from "./linearize.js";
-export { vjp, linearize, grad, valueAndGrad, linearTranspose, type GradOptions, type Argnums } from "./api.js";
+export { jvp, vjp, linearize, grad, valueAndGrad, linearTranspose, type GradOptions, type Argnums } from "./api.js";
 export { jacfwd, jacrev, jacobian, hessian, type JacobianOptions } from "./jacobian.js";
 export { Float0Array, type TangentIn } from "./tangents.js";
 export { customJvp, type CustomJvpFunction } from "./custom_jvp.js";

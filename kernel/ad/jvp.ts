@@ -1,16 +1,15 @@
 /**
  * @file Forward mode, after Autodidax: `JVPTracer` carries a primal and a tangent (or a symbolic
  * `Zero`, so inputs that do not matter cost nothing), `JVPTrace` applies each primitive's `jvp`
- * rule. `jvpFlat` is the flat-list entry point (the Python front end flattens pytrees itself),
- * `jvp` the pytree one, and `jvpJaxpr` the jaxpr-level transformation higher-order primitives
- * use for their own JVP rules.
+ * rule. `jvpFlat` is the flat-list entry point (the Python front end flattens pytrees itself;
+ * the pytree `jvp` is in api.ts), and `jvpJaxpr` the jaxpr-level transformation higher-order
+ * primitives use for their own JVP rules.
  */
 
 import {
   type Params, type Value, ConcreteArray, MainTrace, Trace, Tracer, TypedScalar, bind, fullLower, getAval, newMain, rulesOf,
 } from "../ir/core.js";
 import { ClosedJaxpr, evalJaxpr, traceToJaxpr } from "../ir/jaxpr.js";
-import { type PyTreeDef, treeDefEqual, treeDefStr, treeFlatten, treeUnflatten } from "../ir/pytree.js";
 import { type MaybeZero, Zero } from "../ir/rules.js";
 import { ShapedArray } from "../ir/shape.js";
 import { type Float0Array, type TangentIn, apiTangent, instantiateZeros, tangentIn, zeroTangent } from "./tangents.js";
@@ -82,50 +81,6 @@ export function jvpFlat(f: (...xs: Value[]) => Value[], primals: readonly Value[
   const ts = tangents.map((t, i) => tangentIn(t, primals[i]));
   const [outs, touts] = jvpTraced(f, primals, ts);
   return [outs, touts.map((t, i) => apiTangent(t, getAval(outs[i])))];
-}
-
-/**
- * `jax.jvp(f, primals, tangents)`: `primals` and `tangents` are arrays (tuples) of arguments with
- * equal pytree structure. Returns `[primalsOut, tangentsOut]` (plus `aux` with `hasAux`).
- */
-export function jvp(f: (...args: never[]) => unknown, primals: readonly unknown[], tangents: readonly unknown[], opts: { hasAux?: boolean } = {}): unknown[] {
-  if (!Array.isArray(primals) || !Array.isArray(tangents)) {
-    throw new TypeError(`primal and tangent arguments to jax.jvp must be tuples or lists; found ${typeName(primals)} and ${typeName(tangents)}.`);
-  }
-  const [pLeaves, pTree] = treeFlatten(primals);
-  const [tLeaves, tTree] = treeFlatten(tangents, isFloat0);
-  if (!treeDefEqual(pTree, tTree)) {
-    throw new TypeError(`primal and tangent arguments to jax.jvp must have the same tree structure; primals have tree structure ${treeDefStr(pTree)} whereas tangents have tree structure ${treeDefStr(tTree)}.`);
-  }
-  let outTree: PyTreeDef | undefined;
-  let aux: unknown;
-  const flatF = (...xs: Value[]): Value[] => {
-    let out = (f as (...a: unknown[]) => unknown)(...(treeUnflatten(pTree, xs) as unknown[]));
-    if (opts.hasAux) [out, aux] = splitAux(out);
-    const [leaves, tree] = treeFlatten(out);
-    outTree = tree;
-    return leaves as Value[];
-  };
-  const [outs, touts] = jvpFlat(flatF, pLeaves as Value[], tLeaves as TangentIn[]);
-  const res = [treeUnflatten(outTree!, outs), treeUnflatten(outTree!, touts)];
-  return opts.hasAux ? [...res, stripJvpTracers(aux)] : res;
-}
-
-const isFloat0 = (x: unknown): boolean => typeof x === "object" && x !== null && (x as { dtype?: unknown }).dtype === "float0";
-const typeName = (x: unknown): string => (Array.isArray(x) ? "list" : x === null ? "NoneType" : typeof x);
-
-/** `has_aux` functions return a pair `[out, aux]`; JAX's error otherwise. */
-export function splitAux(out: unknown): [unknown, unknown] {
-  if (!Array.isArray(out) || out.length !== 2) {
-    throw new TypeError(`expected function with aux output to return a two-element tuple, but got ${Array.isArray(out) ? `a tuple of length ${out.length}` : typeof out}`);
-  }
-  return [out[0], out[1]];
-}
-
-/** Aux outputs leave the transformation as values: tracers of a finished JVP become their primals. */
-export function stripJvpTracers(aux: unknown): unknown {
-  const [leaves, tree] = treeFlatten(aux);
-  return treeUnflatten(tree, leaves.map((x) => (x instanceof JVPTracer ? x.primal : x)));
 }
 
 /**

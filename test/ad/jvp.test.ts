@@ -74,6 +74,24 @@ describe("ad: jvp", () => {
     close(nums(grad(g)(scalar(3))), [1]);
   });
 
+  it("has_aux: aux leaves lose this jvp's tracers only (nested)", () => {
+    const [y, t, aux] = jvp((x: Value) => [lax.sin(x), { c: lax.cos(x), s: "label" }], [scalar(0.5)], [scalar(1)], { hasAux: true }) as [Array, Array, { c: Array; s: string }];
+    close(nums(y), [Math.sin(0.5)]);
+    close(nums(t), [Math.cos(0.5)]);
+    close(nums(aux.c), [Math.cos(0.5)]);
+    assert.equal(aux.s, "label");
+    // The inner aux still depends on the outer variable: its derivative goes through.
+    const outer = (z: Value): Value => (jvp((x: Value) => [lax.mul(x, z), lax.mul(z, z)], [scalar(2)], [scalar(1)], { hasAux: true }) as Value[])[2];
+    close(nums(grad(outer)(scalar(3))), [6]);
+  });
+
+  it("stop_gradient: zero tangents and cotangents through it", () => {
+    const f = (x: Value): Value => lax.mul(x, lax.stopGradient(x));
+    close(nums(grad(f)(scalar(3))), [3]);
+    const [, t] = jvp(f, [scalar(3)], [scalar(1)]) as Array[];
+    close(nums(t), [3]);
+  });
+
   it("jvp checks its arguments as JAX does", () => {
     assert.throws(() => jvp((x: Value) => x, [scalar(1)] as never, scalar(1) as never), /primal and tangent arguments to jax.jvp must be tuples or lists; found list and object/);
     assert.throws(() => jvp((x: Value) => x, [Array.fromHost([1], [], "int32")], [scalar(1)]), (e: Error) => e instanceof TypeError && e.message ===
