@@ -86,6 +86,28 @@ for (const device of testDevices()) {
       assert.deepEqual(nums(random.bits(random.key(0))), [(SPLIT3[0][0] ^ SPLIT3[0][1]) >>> 0]);
     });
 
+    it("8-, 16- and 64-bit bits: truncated xor words; legacy: little-endian pieces of the words", () => {
+      const words = SPLIT3.map(([a, b]) => (a ^ b) >>> 0);
+      assert.deepEqual(nums(random.bits(random.key(0), { shape: [3], dtype: "uint8" })), words.map((w) => w & 0xff));
+      assert.deepEqual(nums(random.bits(random.key(0), { shape: [3], dtype: "uint16" })), words.map((w) => w & 0xffff));
+      withConfig({ enableX64: true }, () => {
+        const b64 = random.bits(random.key(0), { shape: [3], dtype: "uint64" }) as Array;
+        assert.deepEqual([...b64.data()], SPLIT3.map(([a, b]) => (BigInt(a) << 32n) | BigInt(b)));
+      });
+      legacy(() => {
+        // Five bytes need two words: the hash of iota(2), i.e. of the counter pair (0, 1).
+        const [w0, w1] = SPLIT3[1];
+        const bytes = [w0 & 0xff, (w0 >>> 8) & 0xff, (w0 >>> 16) & 0xff, w0 >>> 24, w1 & 0xff];
+        assert.deepEqual(nums(random.bits(random.key(0), { shape: [5], dtype: "uint8" })), bytes);
+        withConfig({ enableX64: true }, () => {
+          // Two 64-bit values take four words, the hash of iota(4): high words first, then low ones.
+          const w = LEGACY_SPLIT.flat();
+          const b64 = random.bits(random.key(0), { shape: [2], dtype: "uint64" }) as Array;
+          assert.deepEqual([...b64.data()], [(BigInt(w[0]) << 32n) | BigInt(w[2]), (BigInt(w[1]) << 32n) | BigInt(w[3])]);
+        });
+      });
+    });
+
     it("fold_in(key, d) hashes the counter (0, d)", () => {
       assert.deepEqual(nums(random.foldIn(random.key(0), 1)), SPLIT3[1]);
       assert.deepEqual(nums(random.foldIn(random.key(0), 2)), SPLIT3[2]);
