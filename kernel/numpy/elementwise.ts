@@ -136,9 +136,7 @@ function fNanIgnoring(x: Value, y: Value, f: (a: Value, b: Value) => Value): Val
 
 export const negative: Unary = (x) => {
   const v = toValue(x);
-  if (isUnsignedInt(kindOf(v).dtype) || isBool(kindOf(v).dtype)) {
-    throw new TypeError(`negative does not accept dtype ${kindOf(v).dtype}.`);
-  }
+  if (isBool(kindOf(v).dtype)) throw new TypeError("negative does not accept dtype bool.");
   return J(P.neg(v));
 };
 export const positive: Unary = (x) => J(toValue(x));

@@ -210,8 +210,9 @@ export function getitem(x: ArrayLike, spec: IndexSpec, opts: { mode?: GatherMode
   const mode = opts.mode ?? "promise_in_bounds";
   const { x: y0, entries, contiguous } = parse(toValue(x) instanceof JaxValue ? toValue(x) : asarray(x), spec);
   const hasArray = entries.some((e) => e.kind === "array");
-  const fillOob = mode === "fill" && entries.some((e, i) => e.kind === "int" && oob(e.i, dimSize(y0, entries, i)));
-  if (!hasArray && !fillOob) return J(basicIndex(y0, entries));
+  // Filling needs a gather wherever an index may be out of bounds: static ones that are, and traced ones.
+  const mayFill = mode === "fill" && entries.some((e, i) => (e.kind === "int" && oob(e.i, dimSize(y0, entries, i))) || e.kind === "dyn");
+  if (!hasArray && !mayFill) return J(basicIndex(y0, entries));
   return J(advancedIndex(y0, entries, contiguous, mode, opts.fill_value ?? null));
 }
 

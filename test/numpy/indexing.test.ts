@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { type FixtureArray, assertClose, fromFixture, loadFixture } from "../util.js";
 import * as jnp from "../../kernel/numpy/index.js";
 import { type IndexEntry, IndexError, NonConcreteBooleanIndexError, slice } from "../../kernel/numpy/indexing.js";
-import { makeJaxpr } from "../../kernel/ir/jaxpr.js";
+import { makeJaxpr, evalJaxpr } from "../../kernel/ir/jaxpr.js";
 import { ShapedArray } from "../../kernel/ir/shape.js";
 import { printJaxpr } from "../../kernel/ir/print.js";
 import type { JaxValue } from "../../kernel/ir/core.js";
@@ -46,6 +46,13 @@ describe("JAX's indexing rules", () => {
   it("drops out-of-bounds updates", () => {
     assert.deepEqual(values(v.at(15).set(100)), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     assert.deepEqual(values(v.at([jnp.asarray([1, 20])]).add(5)), [0, 6, 2, 3, 4, 5, 6, 7, 8, 9]);
+  });
+  it("drops updates at traced out-of-bounds indices", () => {
+    const cj = makeJaxpr((x: JaxValue, i: JaxValue) => x.at(i).set(5))(new ShapedArray([3], "int32"), new ShapedArray([], "int32"));
+    const run = (i: number): number[] => values(evalJaxpr(cj.jaxpr, cj.consts, [jnp.arange(3), jnp.asarray(i, { dtype: "int32" })])[0] as JaxValue);
+    assert.deepEqual(run(7), [0, 1, 2]);
+    assert.deepEqual(run(-1), [0, 1, 5]);
+    assert.deepEqual(run(1), [0, 5, 2]);
   });
   it("fills out-of-bounds reads with mode='fill'", () => {
     const f = jnp.arange(3, { dtype: "float32" }).at([jnp.asarray([0, 5])]).get({ mode: "fill" });
