@@ -6,7 +6,6 @@
  */
 
 import { type Value, bind, definePrimitive, getAval } from "../ir/core.js";
-import { canonicalize } from "../ir/dtype.js";
 import { ShapedArray, shapeStr, canonicalAxis } from "../ir/shape.js";
 import { type HostArray, Zero } from "../ir/rules.js";
 import { moveaxis, tangentAval } from "./helpers.js";
@@ -76,7 +75,7 @@ definePrimitive("sort", {
   jvp: (primals, tangents, p) => {
     const shape = getAval(primals[0]).shape;
     const dim = p.dimension as number;
-    const outs = bind("sort", [...primals, broadcastedIota(canonicalize("uint64"), shape, dim)], p);
+    const outs = bind("sort", [...primals, broadcastedIota("uint32", shape, dim)], p);
     const perm = outs.pop()!;
     const others = shape.map((_, i) => i).filter((i) => i !== dim);
     const dnums = new GatherDimensionNumbers({
