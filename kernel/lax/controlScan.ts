@@ -250,7 +250,8 @@ function scanBatch(args: Value[], dims: BDim[], params: Params, size: number): [
  * Partial evaluation: with some inputs unknown (in reverse mode: the tangents), the known part of
  * every iteration runs now in a scan of its own, which also outputs the residuals the unknown part
  * needs. Residuals that depend on known constants only are computed once, outside the loop
- * (JAX's _scan_known_hoisting); the others are stacked. The unknown part is staged as a scan
+ * (JAX's _scan_known_hoisting); residuals that are xs are the xs themselves; the others are
+ * stacked. The unknown part is staged as a scan
  * taking the hoisted residuals as constants and the stacked ones as xs.
  */
 function scanPartialEval(args: Value[], unknown: boolean[], params: Params, stage: (prim: string, args: readonly Value[], params: Params) => Value[]): Value[] {
@@ -285,12 +286,18 @@ function scanPartialEval(args: Value[], unknown: boolean[], params: Params, stag
   const loopConsts = hoist.jaxpr.consts as Value[];
   const knownLoop = new ClosedJaxpr(convertConstvars(hoist.jaxpr.jaxpr), []);
   const numCarryKnown = knownCarry.length;
-  const outsKnown = knownLoop.outAvals.length
+  // A residual that is an x itself is not stacked again: the xs are passed on (JAX's residual forwarding).
+  const firstX = loopConsts.length + numCarryKnown;
+  const resFwd = jaxprForwarding(knownLoop.jaxpr).slice(numKnownOuts).map((f) => (f !== null && f >= firstX ? f - firstX : null));
+  const loop = pruneOutputs(knownLoop, [...Array<boolean>(numKnownOuts).fill(true), ...resFwd.map((f) => f === null)]);
+  const outsKnown = loop.outAvals.length
     ? bind("scan", [...loopConsts, ...knownCarry, ...knownXs], scanParams({
-      ...p, jaxpr: knownLoop, num_consts: loopConsts.length, num_carry: numCarryKnown, linear: [...loopConsts, ...knownCarry, ...knownXs].map(() => false),
+      ...p, jaxpr: loop, num_consts: loopConsts.length, num_carry: numCarryKnown, linear: [...loopConsts, ...knownCarry, ...knownXs].map(() => false),
     }))
     : [];
-  const [knownOuts, extRes] = splitList(outsKnown, [numKnownOuts]);
+  const [knownOuts, stacked] = splitList(outsKnown, [numKnownOuts]);
+  let k = 0;
+  const extRes = resFwd.map((f) => (f === null ? stacked[k++] : knownXs[f]));
   const intRes = resPvals.filter((pv) => pv.isKnown).map((pv) => pv.value!);
 
   // The unknown body takes [intensive res, unknown consts] as consts and [unknown xs, extensive res] as xs.

@@ -181,6 +181,15 @@ describe("lax.scan", () => {
       const scans = j.jaxpr.eqns.filter((e) => e.primitive === "scan");
       assert.deepEqual(scans.map((e) => e.params.reverse), [false, true]);
     });
+
+    it("a residual that is an x is the xs themselves, not a stacked copy", () => {
+      const f = (w: Value, xs: Value) => (lax.scan((c: Value, x: Value) => [lax.add(c, lax.mul(w, x)), null], lax.mul(w, 0), xs) as Value[])[0];
+      const j = makeJaxpr(grad(f))(f32(), f32(4));
+      const [known, transposed] = j.jaxpr.eqns.filter((e) => e.primitive === "scan");
+      assert.equal(known.outBinders.length, 1, "the known scan only computes the carry");
+      assert.ok(transposed.inputs.includes(j.jaxpr.invars[1]), "the transposed scan reads xs");
+      assert.deepEqual(transposed.params.linear, [true, true, false]);
+    });
   });
 
   describe("vmap", () => {
