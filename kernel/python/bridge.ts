@@ -12,7 +12,7 @@
 
 import "../index.js";
 import { type Value, JaxValue, Tracer, TypedScalar, currentTraceLevel, getAval } from "../ir/core.js";
-import { defaultFloat, finfo, parseDType } from "../ir/dtype.js";
+import { defaultFloat, finfo, parseDType, resultType } from "../ir/dtype.js";
 import { ShapedArray } from "../ir/shape.js";
 import { traceToJaxpr } from "../ir/jaxpr.js";
 import { printJaxpr } from "../ir/print.js";
@@ -29,6 +29,7 @@ import { type CheckpointPolicy, checkpoint, checkpointPolicies } from "../ad/che
 import { Zero } from "../ir/rules.js";
 import { numpyFunction, numpySignatures } from "./numpy.js";
 import * as laxNs from "../lax/index.js";
+import * as randomNs from "../random/prng.js";
 import { type IndexSpec, IndexUpdateRef, getitem } from "../numpy/indexing.js";
 import { config as configApi, devices } from "./config.js";
 import { describeDerivative } from "../ad/describe.js";
@@ -246,6 +247,20 @@ export const bridge = {
     return (...xs: unknown[]) => callPy(f, xs);
   },
 
+  /** A jax.random function by its TypeScript name: required arguments, then options. */
+  random(name: string, args: unknown, opts: unknown): unknown {
+    const a = jsList(args).map((x) => (x === undefined ? null : x));
+    noteArgs(a);
+    const fn = (randomNs as Record<string, unknown>)[name];
+    if (typeof fn !== "function") {
+      const e = new Error(`jax.random.${name} is not available in this build of jaxnb`);
+      e.name = "NotImplementedError";
+      throw e;
+    }
+    const o = options(opts);
+    return give(o === undefined ? (fn as (...xs: unknown[]) => unknown)(...a) : (fn as (...xs: unknown[]) => unknown)(...a, o), true);
+  },
+
   // ---- indexing -----------------------------------------------------------------------------------
 
   /** `x[spec]` (the structured index of kernel/numpy/indexing.ts). */
@@ -362,6 +377,15 @@ export const bridge = {
   finfo(dtype: string): string {
     const f = finfo(parseDType(dtype));
     return `${f.eps}|${f.max}|${f.min}|${f.tiny}`;
+  },
+  /** `jnp.result_type` of operands given as `dtype|weak` strings: the dtype name and its weak flag. */
+  resultType(kinds: unknown): string {
+    const ks = (jsList(kinds) as string[]).map((k) => {
+      const [dtype, weak] = k.split("|");
+      return { dtype: parseDType(dtype), weak: weak === "1" };
+    });
+    const r = resultType(...ks);
+    return `${r.dtype}|${r.weak ? 1 : 0}`;
   },
   /** The jax.numpy signature table as JSON (see kernel/python/numpy.ts). */
   numpySignatures(): string {

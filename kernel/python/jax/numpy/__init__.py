@@ -2,6 +2,7 @@
 table (same names, parameter order and defaults as NumPy); dtypes, constants and the
 Python-level helpers are defined here."""
 
+import builtins as _builtins
 import math as _math
 
 from jax._src import dtypes as _dtypes
@@ -63,6 +64,35 @@ class iinfo:
 
     def __repr__(self):
         return f"iinfo(min={self.min}, max={self.max}, dtype={self.dtype.name})"
+
+
+def _kind(x):
+    """An operand of result_type as the runtime takes it: `dtype|weak`."""
+    if isinstance(x, ndarray):
+        return f"{x.dtype.name}|{int(x.weak_type)}"
+    if isinstance(x, _builtins.bool):
+        return "bool|0"
+    if isinstance(x, int):
+        return "int64|1"
+    if isinstance(x, float):
+        return "float64|1"
+    if isinstance(x, (list, tuple)):
+        return _kind(asarray(x))  # noqa: F821
+    return f"{dtype(x).name}|0"
+
+
+def result_type(*args, return_weak_type_flag=False):
+    """The dtype JAX gives an operation on these operands (its promotion lattice, weak types)."""
+    if not args:
+        raise ValueError("at least one array or dtype is required")
+    from pyodide.ffi import to_js
+
+    name, weak = str(_B.resultType(to_js([_kind(a) for a in args]))).split("|")
+    return (dtype(name), weak == "1") if return_weak_type_flag else dtype(name)
+
+
+def promote_types(a, b):
+    return result_type(dtype(a), dtype(b))
 
 
 def issubdtype(arg1, arg2):

@@ -1,0 +1,212 @@
+/**
+ * @file Python programs run by `bin/jaxnb run`, their output checked: JAX's repr text, values
+ * against NumPy/PyTorch references (test/fixtures/python.json), JAX's error kinds and messages,
+ * exit codes, and what `--out`/`--html` write.
+ */
+
+import assert from "node:assert/strict";
+import { copyFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { loadFixture } from "../util.js";
+import { assertAllClose, flat, programs, readJson, runCli, tempDir } from "./run.js";
+
+interface Fixture {
+  reprs: { expr: string; repr: string }[];
+  post: { x: number[]; f: number[]; df: number[] };
+  transforms: Record<string, unknown>;
+  histogram: { counts: number[]; edges: number[] };
+}
+const fx = loadFixture<Fixture>("python");
+
+describe("jaxnb run: Python programs", function () {
+  this.timeout(300_000);
+
+  it("prints arrays exactly as JAX does (summarizing a 10⁶-element array)", async () => {
+    const r = await runCli(["run", path.join(programs, "repr.py")]);
+    assert.equal(r.code, 0, r.stderr);
+    const sections = r.stdout.split(/^### /m).slice(1).map((s) => {
+      const nl = s.indexOf("\n");
+      return { expr: s.slice(0, nl), text: s.slice(nl + 1).replace(/\n$/, "") };
+    });
+    assert.deepEqual(sections.map((s) => s.expr), fx.reprs.map((c) => c.expr));
+    sections.forEach((s, i) => assert.equal(s.text, fx.reprs[i].repr, s.expr));
+  });
+
+  it("computes the post's function, its derivative and transformations as NumPy/PyTorch do", async () => {
+    const r = await runCli(["run", path.join(programs, "values.py")]);
+    assert.equal(r.code, 0, r.stderr);
+    const v = JSON.parse(r.stdout) as Record<string, unknown>;
+    assertAllClose(v.post_f as number[], fx.post.f, "func(x)", 1e-5, 1e-5);
+    assertAllClose(v.post_jit as number[], fx.post.f, "jit(func)(x)", 1e-5, 1e-5);
+    // f' grows to ~8 where exp(x²)≈55 enters a cosine: float32 rounding of x² shows there.
+    assertAllClose(v.post_df as number[], fx.post.df, "vmap(grad(func))(x)", 1e-4, 1e-3);
+    const t = fx.transforms;
+    for (const k of ["grad_sin_x2", "hessian", "jacobian", "softmax", "relu", "gelu", "scan_ys", "custom_vjp_grad"]) {
+      assertAllClose(flat(v[k]), flat(t[k]), k, 1e-5, 1e-6);
+    }
+    assertAllClose(flat(v.jacrev), flat(t.jacobian), "jacrev", 1e-5, 1e-6);
+    for (const k of ["logsumexp", "scan_carry", "fori", "while"]) assertAllClose([v[k] as number], [t[k] as number], k, 1e-6, 1e-6);
+  });
+
+  it("raises JAX's errors with JAX's messages", async () => {
+    const r = await runCli(["run", path.join(programs, "errors.py")]);
+    assert.equal(r.code, 0, r.stderr);
+    const lines = new Map(r.stdout.trim().split("\n").filter((l) => l.includes(" -> ")).map((l) => l.split(" -> ") as [string, string]));
+    const expected: Record<string, string> = {
+      "tracer bool": "jax.errors.TracerBoolConversionError: Attempted boolean conversion of traced array with shape bool[].",
+      "tracer float": "jax.errors.ConcretizationTypeError: Abstract tracer value encountered where concrete value is expected: traced array with shape f32[]",
+      "grad non-scalar": "TypeError: Gradient only defined for scalar-output functions. Output had shape: (3,).",
+      "grad int input": "TypeError: grad requires real- or complex-valued inputs (input dtype that is a sub-dtype of np.inexact), but got int32. If you want to use Boolean- or integer-valued inputs, use vjp or set allow_int to True.",
+      immutable: "TypeError: JAX arrays are immutable and do not support in-place item assignment. Instead of x[idx] = y, use x = x.at[idx].set(y) or another .at[] method: https://docs.jax.dev/en/latest/_autosummary/jax.numpy.ndarray.at.html",
+      broadcast: "ValueError: Incompatible shapes for broadcasting: shapes=[(3,), (4,)]",
+      reshape: "TypeError: cannot reshape array of shape (6,) (size 6) into shape (4, 2) (size 8)",
+      "int overflow": "OverflowError: Python int 1099511627776 too large to convert to int32",
+      "vmap sizes": "ValueError: vmap got inconsistent sizes for array axes to be mapped:",
+      "vmap in_axes": "ValueError: vmap in_axes must be an int, None, or a tuple of entries corresponding to the positional arguments passed to the function, but got len(in_axes)=2, len(args)=1",
+      "static unhashable": "ValueError: Non-hashable static arguments are not supported. An error occurred while trying to hash an object of type <class 'list'>, [1, 2]. The error was:",
+      config: "AttributeError: Unrecognized config option: jax_no_such_option",
+      "len scalar": "TypeError: len() of unsized object",
+      "jvp structure": "TypeError: primal and tangent arguments to jax.jvp must have the same tree structure; primals have tree structure PyTreeDef((*,)) whereas tangents have tree structure PyTreeDef((*, *)).",
+      "unknown jnp": "AttributeError: module 'jax.numpy' has no attribute 'no_such_function'",
+      "plot kwarg": "TypeError: plot() got argument(s) that jaxnb's matplotlib does not support: 'wobble'",
+    };
+    for (const [name, want] of Object.entries(expected)) assert.equal(lines.get(name), want, name);
+  });
+
+  it("exits 1 on an uncaught error, the traceback pointing at the file's lines without internal frames", async () => {
+    const dir = tempDir();
+    const file = path.join(dir, "fails.py");
+    writeFileSync(file, "# %%\nimport jax\n\n# %%\n@jax.jit\ndef f(x):\n    if x > 0:\n        return x\n    return -x\n\nf(2.0)\nprint('not reached')\n");
+    const r = await runCli(["run", file, "--out", path.join(dir, "out.jaxnb")]);
+    assert.equal(r.code, 1);
+    assert.ok(!r.stdout.includes("not reached"));
+    assert.match(r.stderr, new RegExp(`File "${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}", line 11, in <module>`));
+    assert.match(r.stderr, /line 7, in f\n\s+if x > 0:/);
+    assert.match(r.stderr, /jax\.errors\.TracerBoolConversionError: Attempted boolean conversion/);
+    assert.ok(!/\/jaxnb\/python\/|worker\.js/.test(r.stderr), `internal frames shown:\n${r.stderr}`);
+    // The executed notebook is still written, with the error as the failing cell's output.
+    const nb = readJson<{ cells: { outputs?: { output_type: string; ename?: string }[] }[] }>(path.join(dir, "out.jaxnb"));
+    assert.equal(nb.cells[1].outputs?.[0]?.ename, "TracerBoolConversionError");
+  });
+
+  it("reports a syntax error with its line, and runs no cell after it", async () => {
+    const dir = tempDir();
+    const file = path.join(dir, "syntax.py");
+    writeFileSync(file, "# %%\nprint('first')\n# %%\nx = (1 +\n# %%\nprint('third')\n");
+    const r = await runCli(["run", file]);
+    assert.equal(r.code, 1);
+    assert.equal(r.stdout, "first\n");
+    assert.match(r.stderr, /line 4/);
+    assert.match(r.stderr, /SyntaxError/);
+  });
+
+  it("exits 2, writing nothing, for bad arguments and unreadable or invalid notebooks", async () => {
+    const dir = tempDir();
+    const out = path.join(dir, "out.jaxnb");
+    const bad = path.join(dir, "bad.jaxnb");
+    writeFileSync(bad, "{ not json");
+    const old = path.join(dir, "old.ipynb");
+    writeFileSync(old, JSON.stringify({ nbformat: 3, worksheets: [] }));
+    const cases: [string[], RegExp][] = [
+      [["frobnicate"], /unknown command/],
+      [["run"], /run needs a FILE/],
+      [["run", path.join(dir, "missing.py")], /no such file/],
+      [["run", bad, "--out", out], /not valid JSON/],
+      [["run", old, "--out", out], /not an nbformat 4 notebook/],
+      [["run", path.join(programs, "repr.py"), "--bogus"], /unknown option --bogus/],
+      [["run", path.join(programs, "repr.py"), "--out", path.join(dir, "no/such/dir/x.jaxnb")], /does not exist/],
+    ];
+    for (const [args, msg] of cases) {
+      const r = await runCli(args);
+      assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
+      assert.match(r.stderr, msg);
+    }
+    assert.ok(!existsSync(out), "nothing is written");
+    assert.equal(readFileSync(bad, "utf8"), "{ not json", "the input is left alone");
+    const help = await runCli(["--help"]);
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, /Usage: jaxnb run FILE \[--out EXECUTED\.jaxnb\] \[--html REPORT\.html\]/);
+  });
+
+  it("runs a notebook, keeping what it does not execute, and writes nbformat 4 with outputs", async () => {
+    const dir = tempDir();
+    const input = path.join(dir, "in.ipynb");
+    const nb = {
+      nbformat: 4,
+      nbformat_minor: 5,
+      metadata: { custom: { keep: [1, 2] }, kernelspec: { name: "python3", display_name: "Python 3", language: "python" } },
+      cells: [
+        { cell_type: "markdown", id: "m1", metadata: { tags: ["intro"] }, source: ["# Title\n", "text"], attachments: {} },
+        { cell_type: "code", id: "c1", metadata: { collapsed: false }, source: "import jax.numpy as jnp\nx = jnp.arange(3)\nprint('hi')\nx * 2", outputs: [], execution_count: null },
+        { cell_type: "raw", id: "r1", metadata: {}, source: "raw text" },
+        { cell_type: "code", id: "c2", metadata: {}, source: "display(x)\nx.sum()", outputs: [], execution_count: null },
+      ],
+    };
+    writeFileSync(input, JSON.stringify(nb));
+    const out = path.join(dir, "out.ipynb");
+    const r = await runCli(["run", input, "--out", out]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, "hi\nArray([0, 2, 4], dtype=int32)\nArray([0, 1, 2], dtype=int32)\nArray(3, dtype=int32)\n");
+    const got = readJson<typeof nb & { cells: { outputs?: unknown[]; execution_count?: number }[] }>(out);
+    assert.deepEqual(got.metadata, nb.metadata, "metadata (and the original kernelspec) kept");
+    assert.deepEqual(got.cells[0], nb.cells[0]);
+    assert.deepEqual(got.cells[2], nb.cells[2]);
+    assert.equal(got.cells[1].execution_count, 1);
+    assert.deepEqual(got.cells[1].outputs, [
+      { output_type: "stream", name: "stdout", text: ["hi\n"] },
+      { output_type: "execute_result", execution_count: 1, data: { "text/plain": "Array([0, 2, 4], dtype=int32)" }, metadata: {} },
+    ]);
+    assert.deepEqual(got.cells[3].outputs, [
+      { output_type: "display_data", data: { "text/plain": "Array([0, 1, 2], dtype=int32)" }, metadata: {} },
+      { output_type: "execute_result", execution_count: 2, data: { "text/plain": "Array(3, dtype=int32)" }, metadata: {} },
+    ]);
+    // Written as .jaxnb, the same notebook gets jaxnb's kernelspec.
+    const out2 = path.join(dir, "out.jaxnb");
+    assert.equal((await runCli(["run", out, "--out", out2])).code, 0);
+    assert.deepEqual(readJson<{ metadata: Record<string, unknown> }>(out2).metadata.kernelspec, { name: "jaxnb", display_name: "JAX (CPU)", language: "python" });
+  });
+
+  it("draws matplotlib figures as vega-lite specs and saves SVG", async () => {
+    const dir = tempDir();
+    // Run from a scratch directory: the program saves a file next to itself.
+    copyFileSync(path.join(programs, "plots.py"), path.join(dir, "plots.py"));
+    const r = await runCli(["run", path.join(dir, "plots.py"), "--out", path.join(dir, "plots.jaxnb")]);
+    assert.equal(r.code, 0, r.stderr);
+    const nb = readJson<{ cells: { outputs: { output_type: string; data?: Record<string, unknown> }[] }[] }>(path.join(dir, "plots.jaxnb"));
+    const specs = nb.cells.flatMap((c) => c.outputs).filter((o) => o.data?.["application/vnd.vegalite.v5+json"]).map((o) => o.data!["application/vnd.vegalite.v5+json"] as Spec);
+    assert.equal(specs.length, 4, "one chart per figure");
+    const [lines, hist, grid, image] = specs;
+    // plot(x, y, 'r--', label=...) and a scatter: two layers; red, dashed; legend lists both labels.
+    assert.equal(lines.layer!.length, 2);
+    assert.deepEqual(lines.layer![0].mark.strokeDash, [6, 4]);
+    assert.deepEqual(lines.layer![0].encoding.color.scale.range, ["#ff0000", "#1f77b4"]);
+    assert.deepEqual(lines.layer![0].encoding.color.legend.values, ["sin", "points"]);
+    assert.equal(lines.title, "Waves");
+    assert.equal(lines.layer![0].encoding.x.title, "t");
+    assert.equal(lines.layer![0].encoding.y.scale.type, "log");
+    // hist: counts as NumPy's histogram gives them.
+    const bars = hist.layer![0].data.values as { y2: number; x: number; x2: number }[];
+    assert.deepEqual(bars.map((b) => b.y2), fx.histogram.counts);
+    assertAllClose(bars.map((b) => b.x), fx.histogram.edges.slice(0, -1), "bin starts", 1e-6, 1e-6);
+    // subplots(2, 2): a 2 × 2 grid of charts.
+    assert.equal(grid.vconcat!.length, 2);
+    assert.equal(grid.vconcat![1].hconcat!.length, 2);
+    // imshow: one rect per pixel, colored by value.
+    assert.equal(image.layer![0].data.values.length, 12);
+    assert.equal(image.layer![0].mark.type, "rect");
+    const svg = readFileSync(path.join(dir, "out-plot.svg"), "utf8");
+    assert.match(svg, /^<svg/);
+    assert.match(svg, /Waves/);
+  });
+});
+
+interface Layer {
+  data: { values: Record<string, unknown>[] };
+  mark: { type: string; strokeDash?: number[] };
+  encoding: Record<string, { title?: string; scale: { type?: string; range?: string[] }; legend: { values: string[] } }>;
+}
+interface Spec {
+  layer?: Layer[];
+  vconcat?: { hconcat?: Spec[] }[];
+  title?: string;
+}
