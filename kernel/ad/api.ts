@@ -12,7 +12,7 @@ import { ShapedArray, shapeEq, shapeStr } from "../ir/shape.js";
 import { jvpFlat } from "./jvp.js";
 import { linearizeFlat, vjpFlat } from "./linearize.js";
 import { PartialVal, partialEvalFlat } from "./partial_eval.js";
-import { type Float0Array, type TangentIn, instantiateZeros } from "./tangents.js";
+import { Float0Array, type TangentIn, instantiateZeros } from "./tangents.js";
 import { backwardPass } from "./transpose.js";
 
 export type Argnums = number | readonly number[];
@@ -105,7 +105,6 @@ export function flattenFun(fn: (x: unknown) => unknown, inTree: PyTreeDef, hasAu
 
 // ---- jvp, vjp and linearize --------------------------------------------------------------------
 
-const isFloat0 = (x: unknown): boolean => typeof x === "object" && x !== null && (x as { dtype?: unknown }).dtype === "float0";
 const typeName = (x: unknown): string => (Array.isArray(x) ? "list" : x === null ? "NoneType" : typeof x);
 
 /**
@@ -118,7 +117,7 @@ export function jvp(f: Fn, primals: readonly unknown[], tangents: readonly unkno
     throw new TypeError(`primal and tangent arguments to jax.jvp must be tuples or lists; found ${typeName(primals)} and ${typeName(tangents)}.`);
   }
   const [leaves, inTree] = valueLeaves(primals, "jvp primals");
-  const [tLeaves, tTree] = treeFlatten(tangents, (x) => x instanceof Zero || isFloat0(x));
+  const [tLeaves, tTree] = treeFlatten(tangents, (x) => x instanceof Zero || x instanceof Float0Array);
   if (!treeDefEqual(inTree, tTree)) {
     throw new TypeError(`primal and tangent arguments to jax.jvp must have the same tree structure; primals have tree structure ${treeDefStr(inTree)} whereas tangents have tree structure ${treeDefStr(tTree)}.`);
   }
@@ -140,7 +139,7 @@ export function vjp(f: Fn, primals: readonly unknown[], opts: { hasAux?: boolean
   const [outs, pullback] = vjpFlat(flatF, leaves);
   const [out, aux] = unflatten(outs);
   const vjpFun = (ct: unknown): unknown => {
-    const [ctLeaves, ctTree] = treeFlatten(ct, (x) => x instanceof Zero || isFloat0(x));
+    const [ctLeaves, ctTree] = treeFlatten(ct, (x) => x instanceof Zero || x instanceof Float0Array);
     if (!treeDefEqual(ctTree, st.outTree!)) {
       const e = new Error(`unexpected tree structure of argument to vjp function: got ${treeDefStr(ctTree)}, but expected to match ${treeDefStr(st.outTree!)}`);
       e.name = "ValueError";
@@ -162,7 +161,7 @@ export function linearize(f: Fn, primals: readonly unknown[], opts: { hasAux?: b
   const [outs, fLin] = linearizeFlat(flatF, leaves);
   const [out, aux] = unflatten(outs);
   const fJvp = (...tangents: unknown[]): unknown => {
-    const [tLeaves, tTree] = treeFlatten(tangents, (x) => x instanceof Zero || isFloat0(x));
+    const [tLeaves, tTree] = treeFlatten(tangents, (x) => x instanceof Zero || x instanceof Float0Array);
     if (!treeDefEqual(tTree, inTree)) {
       throw new TypeError(`linearized function called on tangent values inconsistent with the original primal values: got tangent tree ${treeDefStr(tTree)} for primal tree ${treeDefStr(inTree)}.`);
     }
@@ -287,7 +286,7 @@ export function linearTranspose(f: Fn, ...primals: unknown[]): (ct: unknown) => 
   if (!(dtypes.every(isFloat) || dtypes.every(isInt))) {
     throw new TypeError(
       "linear_transpose only supports [float or complex] -> [float or complex], and integer -> integer functions, " +
-        `but got [${inAvals.map((a) => a.dtype).join(", ")}] -> [${outAvals.map((a) => a.dtype).join(", ")}].`,
+        `but got [${inAvals.map((a) => `dtype('${a.dtype}')`).join(", ")}] -> [${outAvals.map((a) => `dtype('${a.dtype}')`).join(", ")}].`,
     );
   }
   return (ct: unknown): unknown[] => {
@@ -306,4 +305,3 @@ export function linearTranspose(f: Fn, ...primals: unknown[]): (ct: unknown) => 
   };
 }
 
-export type { Float0Array };

@@ -48,8 +48,13 @@ export function linearizeJaxpr(f: (...xs: Value[]) => Value[], primals: readonly
   };
   // Primal outputs stay known; every nonzero tangent output is an output of the linear jaxpr.
   const { jaxpr, pvalsOut } = partialEvalFlat(fJvp, pvals, (i) => i >= nOut);
-  const primalsOut = pvalsOut.slice(0, nOut).map((p, i) => {
-    if (!p.isKnown) throw new Error(`linearize: primal output ${i} depends on the tangents`);
+  const primalsOut = pvalsOut.slice(0, nOut).map((p) => {
+    if (!p.isKnown) {
+      throw new Error(
+        "Linearization failed to produce known values for all output primals. This is typically caused by attempting to differentiate " +
+          "a function uses an operation that does not support reverse-mode autodiff.",
+      );
+    }
     return p.value!;
   });
   return { primalsOut, jaxpr, inAvals, inNonzeros, outNonzeros };

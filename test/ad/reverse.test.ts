@@ -144,7 +144,7 @@ describe("ad: vjp, linearize, linear_transpose", () => {
     close(nums(a), [0.5]);
     close(nums(b), [-0.5]);
     assert.throws(() => linearTranspose((i: Value) => lax.convertElementType(i, "float32"), Array.fromHost([1], [], "int32")),
-      /linear_transpose only supports \[float or complex\] -> \[float or complex\], and integer -> integer functions, but got \[int32\] -> \[float32\]/);
+      /linear_transpose only supports \[float or complex\] -> \[float or complex\], and integer -> integer functions, but got \[dtype\('int32'\)\] -> \[dtype\('float32'\)\]\./);
   });
 });
 
