@@ -1,4 +1,4 @@
-/** @file The view lowerings of the structural, slicing, gather, reduction and dot primitives inside fused jit kernels: jit(f) equals eager f. */
+/** @file The lowerings of the structural, slicing, gather, reduction and dot primitives inside fused jit kernels, and host-lowered ones between them: jit(f) equals eager f. */
 
 import assert from "node:assert/strict";
 import "../../kernel/index.js";
@@ -11,6 +11,7 @@ import { assertClose, testDevices } from "../util.js";
 import { arrayOf, rng, uniform } from "./helpers.js";
 
 const rows = new lax.GatherDimensionNumbers({ offsetDims: [1], collapsedSliceDims: [0], startIndexMap: [0] });
+const rowUpdates = new lax.ScatterDimensionNumbers({ updateWindowDims: [1], insertedWindowDims: [0], scatterDimsToOperandDims: [0] });
 
 /** Functions mixing several view-lowered primitives with elementwise ops, so that the JIT fuses them. */
 const CASES: [string, (x: Value, i: Value) => Value | Value[]][] = [
@@ -25,9 +26,16 @@ const CASES: [string, (x: Value, i: Value) => Value | Value[]][] = [
   ["batched dot_general of reshapes", (x) => lax.dotGeneral(lax.reshape(x, [2, 2, 5]), lax.reshape(x, [2, 5, 2]), [[[2], [1]], [[0], [0]]])],
   ["squeeze and expand_dims around a reduction", (x) => lax.squeeze(lax.expandDims(lax.reduceSum(x, [1]), [0, 2]), [2])],
   ["reduce_and/or of comparisons", (x) => [lax.reduceAnd(lax.gt(x, -1.5), [1]), lax.reduceOr(lax.gt(x, 1.5), [0])]],
+  // Host-lowered primitives between fused kernels.
+  ["cumsum and sort between elementwise ops", (x) => lax.exp(lax.sort(lax.cumsum(lax.sin(x), 1, true), 0))],
+  ["scatter-add of an expression", (x, i) => lax.mul(lax.scatterAdd(x, lax.slice(i, [0, 0], [3, 1]), lax.slice(lax.exp(x), [0, 0], [3, 5]), rowUpdates, { mode: "clip" }), 2)],
+  ["qr and triangular_solve", (x) => {
+    const [q, r] = lax.qr(lax.add(lax.slice(x, [0, 0], [4, 4]), lax.broadcastInDim(lax.convertElementType(lax.eq(lax.broadcastedIota("int32", [4, 4], 0), lax.broadcastedIota("int32", [4, 4], 1)), "float32"), [4, 4], [0, 1])));
+    return lax.triangularSolve(r, lax.transpose(q, [1, 0]), { leftSide: true });
+  }],
 ];
 
-describe("view lowerings fused by jit equal eager evaluation", () => {
+describe("lowerings inside jit (fused views, host steps) equal eager evaluation", () => {
   const r = rng(31);
   for (const device of testDevices()) {
     describe(device.toString(), () => {
