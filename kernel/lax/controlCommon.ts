@@ -11,7 +11,7 @@ import { type PyTreeDef, treeFlatten, treeUnflatten } from "../ir/pytree.js";
 import { ShapedArray } from "../ir/shape.js";
 import { resultType } from "../ir/dtype.js";
 import { convertElementType, reshape } from "./structural.js";
-import { concatenate, dynamicSlice, dynamicUpdateSlice } from "./slicing.js";
+import { concatenate, dynamicSlice } from "./slicing.js";
 
 // ---- lists --------------------------------------------------------------------------------------
 
@@ -233,10 +233,4 @@ export function indexLeading(x: Value, i: number): Value {
 export function stackLeading(xs: readonly Value[], aval: ShapedArray, n = xs.length): Value {
   if (!xs.length) return bind1("broadcast_in_dim", [convertElementType(0, aval.dtype)], { shape: [n, ...aval.shape], broadcast_dimensions: [], sharding: null });
   return concatenate(xs.map((x) => reshape(x, [1, ...aval.shape])), 0);
-}
-
-/** Writes `y` at index `i` of the leading axis of `ys`. */
-export function updateLeading(ys: Value, y: Value, i: number): Value {
-  const s = getAval(y).shape;
-  return dynamicUpdateSlice(ys, reshape(y, [1, ...s]), [i, ...s.map(() => 0)]);
 }
