@@ -8,6 +8,7 @@ import type { HostData } from "../ir/rules.js";
 import type { Kernel } from "../codegen/exp.js";
 import { renderKernelJs } from "../codegen/js.js";
 import { compileWasm, wasmDriver } from "../codegen/wasm.js";
+import { type MatmulPlan, planMatmul, runMatmul } from "../codegen/matmul.js";
 import { H } from "../codegen/jsmath.js";
 import { type Backend, type Buffer, type Executable, TYPED_ARRAY } from "./backend.js";
 
@@ -41,7 +42,7 @@ export class CpuExecutable implements Executable {
     readonly fn: KernelFn,
     /** The range of `start`/`end`: the outer loop's trip count (JS) or the element count (wasm). */
     readonly outer: number,
-    readonly kind: "js" | "wasm",
+    readonly kind: "js" | "wasm" | "matmul",
   ) {}
 }
 
@@ -92,13 +93,27 @@ export class CpuBackend implements Backend {
     let exe = this.cache.get(key);
     if (!exe) {
       this.stats.compiles++;
-      const wasm = this.useWasm ? compileWasm(kernel) : null;
-      exe = wasm
+      const plan = this.useWasm ? planMatmul(kernel) : null;
+      const wasm = this.useWasm && !plan ? compileWasm(kernel) : null;
+      exe = plan
+        ? new CpuExecutable(kernel, `// WebAssembly SIMD matmul, then the epilogue; computing:\n${source}`, this.matmulFn(plan), 1, "matmul")
+        : wasm
         ? new CpuExecutable(kernel, `// WebAssembly SIMD (${wasm.bytes.length} bytes), computing:\n${source}`, wasmDriver(wasm) as unknown as KernelFn, kernel.size, "wasm")
         : new CpuExecutable(kernel, source, new Function("ins", "outs", "start", "end", "H", source) as KernelFn, outer, "js");
       this.cache.set(key, exe);
     }
     return exe;
+  }
+  /** A contraction kernel: the matmul into a scratch result, then the epilogue kernel reading it. */
+  private matmulFn(plan: MatmulPlan): KernelFn {
+    const epi = plan.epilogue ? this.compile(plan.epilogue) : null;
+    let scratch: Float32Array | null = null;
+    return (ins, outs, _start, _end, h) => {
+      if (!epi) return runMatmul(plan, ins as Float32Array[], outs[0] as Float32Array);
+      scratch ??= new Float32Array(epi.kernel.size);
+      runMatmul(plan, ins as Float32Array[], scratch);
+      epi.fn([...ins, scratch], outs, 0, epi.outer, h);
+    };
   }
   dispatch(exe: Executable, inputs: readonly Buffer[], outputs: readonly Buffer[]): void {
     const e = exe as CpuExecutable;

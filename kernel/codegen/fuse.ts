@@ -109,10 +109,14 @@ function expCost(e: Exp): number {
   return go(e);
 }
 
-/** How many times, in total, each input of an equation is read per element of that input. */
-function readMultiplicities(eqn: JaxprEqn): number[] {
+/**
+ * How each input of an equation is read: how many times in total per element of the input, and
+ * whether inside a reduction.
+ */
+function readPattern(eqn: JaxprEqn): { mults: number[]; inReduce: boolean[] } {
   const rules = rulesOf(eqn.primitive);
-  if (rules.lower.kind !== "fusible") return eqn.inputs.map(() => 1);
+  const inReduce = eqn.inputs.map(() => false);
+  if (rules.lower.kind !== "fusible") return { mults: eqn.inputs.map(() => 1), inReduce };
   const probes = eqn.inputs.map((a, i) => inputView(i, a.aval.shape, a.aval.dtype));
   const outs = rules.lower.rule(probes, eqn.params, eqn.outBinders.map((v) => v.aval));
   const reads = eqn.inputs.map(() => 0);
@@ -124,15 +128,26 @@ function readMultiplicities(eqn: JaxprEqn): number[] {
     // Parents come before children in the walk, so each node's weight is known when visited.
     walkExp([root], (e) => {
       const w = weights.get(e) ?? 1;
-      if (e.kind === "load") reads[e.input] += n * w;
+      if (e.kind === "load") {
+        reads[e.input] += n * w;
+        if (w > 1) inReduce[e.input] = true;
+      }
       if ("args" in e) {
         const inner = e.kind === "reduce" && e.ridx.kind === "ridx" ? w * e.ridx.size : w;
         for (const a of e.args) weights.set(a, Math.max(weights.get(a) ?? 0, inner));
       }
     });
   });
-  return reads.map((r, i) => r / Math.max(1, eqn.inputs[i].aval.size));
+  return { mults: reads.map((r, i) => r / Math.max(1, eqn.inputs[i].aval.size)), inReduce };
 }
+
+const hasReduce = (e: Exp): boolean => {
+  let found = false;
+  walkExp([e], (x) => {
+    if (x.kind === "reduce") found = true;
+  });
+  return found;
+};
 
 // ---- fusion -----------------------------------------------------------------------------------
 
@@ -164,10 +179,21 @@ export function fuseJaxpr(closed: ClosedJaxpr): FusedJaxpr {
   }
 
   const mults = new Map<JaxprEqn, number[]>();
-  for (const e of jaxpr.eqns) if (isFusible(e.primitive)) mults.set(e, readMultiplicities(e));
+  const inReduce = new Map<JaxprEqn, boolean[]>();
+  for (const e of jaxpr.eqns) {
+    if (!isFusible(e.primitive)) continue;
+    const r = readPattern(e);
+    mults.set(e, r.mults);
+    inReduce.set(e, r.inReduce);
+  }
 
+  interface Costs {
+    readonly cost: Map<Var, number>;
+    /** Values whose computation includes a reduction. */
+    readonly reducing: Set<Var>;
+  }
   /** Cost per element of each value, with the values of `stored` read from memory. */
-  const costs = (stored: Set<Var>): Map<Var, number> => {
+  const costs = (stored: Set<Var>): Costs => {
     const keys = new ExpKeys();
     const views = new Map<Var, View>();
     const slot = new Map<Var, number>();
@@ -179,6 +205,7 @@ export function fuseJaxpr(closed: ClosedJaxpr): FusedJaxpr {
       return inputView(slot.get(a)!, a.aval.shape, a.aval.dtype);
     };
     const cost = new Map<Var, number>();
+    const reducing = new Set<Var>();
     for (const e of jaxpr.eqns) {
       const rule = rulesOf(e.primitive).lower;
       if (rule.kind !== "fusible") continue;
@@ -186,14 +213,16 @@ export function fuseJaxpr(closed: ClosedJaxpr): FusedJaxpr {
       e.outBinders.forEach((v, i) => {
         const mv = memoView(outs[i], keys);
         if (!stored.has(v)) views.set(v, mv);
-        cost.set(v, expCost(mv.at(unravel(gidx(), v.aval.shape))));
+        const x = mv.at(unravel(gidx(), v.aval.shape));
+        cost.set(v, expCost(x));
+        if (hasReduce(x)) reducing.add(v);
       });
     }
-    return cost;
+    return { cost, reducing };
   };
 
   /** Decides, consumers first, which values to write to memory. */
-  const decide = (cost: Map<Var, number>): Set<Var> => {
+  const decide = ({ cost, reducing }: Costs): Set<Var> => {
     const materialized = new Set<Var>(forced);
     const effMult = new Map<Var, number>();
     for (let i = jaxpr.eqns.length - 1; i >= 0; i--) {
@@ -201,8 +230,12 @@ export function fuseJaxpr(closed: ClosedJaxpr): FusedJaxpr {
       if (!isFusible(e.primitive)) continue;
       for (const v of e.outBinders) {
         let mult = 1;
+        let nested = false;
         const shapes = new Set<string>();
         for (const { eqn, input } of consumers.get(v) ?? []) {
+          // A reduction read inside another reduction: store it (contractions keep their fast
+          // path, and a GPU thread does not serialize one reduction per step of another).
+          if (reducing.has(v) && inReduce.get(eqn)?.[input]) nested = true;
           const edge = mults.get(eqn)?.[input] ?? 1;
           const below = Math.max(1, ...eqn.outBinders.map((w) => (materialized.has(w) ? 1 : effMult.get(w) ?? 1)));
           mult = Math.max(mult, edge * below);
@@ -216,7 +249,7 @@ export function fuseJaxpr(closed: ClosedJaxpr): FusedJaxpr {
         // Consumers of different shapes end up in different kernels: each recomputes the value,
         // which is cheaper than a round trip through memory up to about one transcendental op.
         const duplicated = shapes.size > 1 && c > DUPLICATE_COST;
-        if (recompute || duplicated) {
+        if (recompute || duplicated || nested) {
           materialized.add(v);
           effMult.set(v, 1);
         }
@@ -227,6 +260,7 @@ export function fuseJaxpr(closed: ClosedJaxpr): FusedJaxpr {
   // Costs with everything inlined overestimate values downstream of what will be stored (a
   // reduction broadcast back, say); a second round with the first round's choices corrects that.
   const materialized = decide(costs(decide(costs(forced))));
+  const reducing = costs(materialized).reducing;
 
   // Slots: one per materialized value.
   const slotAvals: ShapedArray[] = [];
@@ -297,6 +331,8 @@ export function fuseJaxpr(closed: ClosedJaxpr): FusedJaxpr {
       }
       const joinable = (g: Group): boolean => {
         if (g.prim || !shapeEq(g.members[0].aval.shape, v.aval.shape)) return false;
+        // One reduction per kernel: each keeps its own loop structure (and contractions their fast path).
+        if (reducing.has(v) && g.members.some((u) => reducing.has(u))) return false;
         // Reading a member of g is allowed only elementwise (it is then inlined, not loaded).
         for (const [u, k] of deps) if (groupOf.get(u) === g && (k > 1 || !shapeEq(u.aval.shape, v.aval.shape))) return false;
         for (const d of depGroups) if (d !== g && reaches(d, g)) return false;

@@ -20,7 +20,8 @@ export type SimdOp = keyof typeof SIMD;
 
 const OP = {
   block: 0x02, loop: 0x03, br_if: 0x0d, end: 0x0b, "local.get": 0x20, "local.set": 0x21, "local.tee": 0x22,
-  "i32.const": 0x41, "i32.add": 0x6a, "i32.sub": 0x6b, "i32.shl": 0x74, "i32.lt_s": 0x48, "i32.ge_s": 0x4e,
+  "i32.const": 0x41, "i32.add": 0x6a, "i32.sub": 0x6b, "i32.mul": 0x6c, "i32.shl": 0x74, "i32.lt_s": 0x48, "i32.ge_s": 0x4e,
+  "i32.ne": 0x47,
   "f32.load": 0x2a, if: 0x04, call: 0x10, "f64.promote_f32": 0xbb, "f32.demote_f64": 0xb6,
 } as const;
 
