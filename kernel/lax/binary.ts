@@ -13,7 +13,7 @@ import {
   ANY, FLOAT, INT, INT_OR_BOOL, NUM, broadcastingBatch, broadcastingShape, checkNaryDtypes, constLike, elementwiseLowering,
   fullLike, maybeBroadcast, naryop, noJvp, unbroadcast,
 } from "./nary.js";
-import { floor, integerPow, log, neg, sign, abs } from "./unary.js";
+import { floor, integerPow, log, neg, sign, abs, square } from "./unary.js";
 import { eq, select } from "./select.js";
 import { convertElementType, broadcastInDim } from "./structural.js";
 import { ShapedArray } from "../ir/shape.js";
@@ -206,8 +206,8 @@ naryop("atan2", {
   kinds: [FLOAT, FLOAT],
   jvp: defjvp(
     "atan2",
-    (g, x, y) => mul(g, div(y, add(mul(x, x), mul(y, y)))),
-    (g, x, y) => mul(g, div(neg(x), add(mul(x, x), mul(y, y)))),
+    (g, x, y) => mul(g, div(y, add(square(x), square(y)))),
+    (g, x, y) => mul(g, div(neg(x), add(square(x), square(y)))),
   ),
   lower: bin("atan2"),
 });

@@ -15,6 +15,7 @@ import { printJaxpr } from "../../kernel/ir/print.js";
 import { Array } from "../../kernel/backend/array.js";
 import type { DType } from "../../kernel/ir/dtype.js";
 import * as lax from "../../kernel/lax/index.js";
+import { jvp } from "../../kernel/ad/index.js";
 import { testDevices } from "../util.js";
 
 const nums = (x: Value): number[] => (x as Array).toNumbers();
@@ -155,7 +156,7 @@ describe("elementwise errors (JAX's kinds and messages)", () => {
 describe("elementwise result types and jaxprs", () => {
   const f32 = new ShapedArray([3], "float32");
   const i32 = new ShapedArray([3], "int32");
-  const jaxprOf = (f: (...xs: Value[]) => Value, ...avals: ShapedArray[]) => printJaxpr(makeJaxpr(f as (...a: never[]) => unknown)(...avals));
+  const jaxprOf = (f: (...xs: Value[]) => Value | Value[], ...avals: ShapedArray[]) => printJaxpr(makeJaxpr(f as (...a: never[]) => unknown)(...avals));
 
   it("Python-like scalars take the other operand's dtype and stay weak in the literal", () => {
     assert.equal(jaxprOf((x) => lax.mul(lax.exp(x), 2), f32), "{ lambda ; a:f32[3]. let b:f32[3] = exp a; c:f32[3] = mul b 2.0:f32[] in (c,) }");
@@ -177,6 +178,13 @@ describe("elementwise result types and jaxprs", () => {
   it("stop_gradient, is_finite, population_count", () => {
     assert.equal(jaxprOf((x) => lax.isFinite(lax.stopGradient(x)), f32), "{ lambda ; a:f32[3]. let\n    b:f32[3] = stop_gradient a\n    c:bool[3] = is_finite b\n  in (c,) }");
     assert.equal(jaxprOf((x) => lax.populationCount(x), i32), "{ lambda ; a:i32[3]. let b:i32[3] = population_count a in (b,) }");
+  });
+  it("JVP rules stage JAX's equations (jvp of sin: sin, cos, mul; of log: div)", () => {
+    const s = new ShapedArray([], "float32");
+    const jvpSin = (x: Value, t: Value) => jvp(lax.sin as (...a: never[]) => unknown, [x], [t]) as Value[];
+    assert.equal(jaxprOf(jvpSin, s, s), "{ lambda ; a:f32[] b:f32[]. let\n    c:f32[] = sin a\n    d:f32[] = cos a\n    e:f32[] = mul b d\n  in (c, e) }");
+    const jvpLog = (x: Value, t: Value) => jvp(lax.log as (...a: never[]) => unknown, [x], [t]) as Value[];
+    assert.equal(jaxprOf(jvpLog, s, s), "{ lambda ; a:f32[] b:f32[]. let c:f32[] = log a; d:f32[] = div b a in (c, d) }");
   });
   it("results are weak only when every operand is", () => {
     const w = Array.scalar(2, "float32", true);
