@@ -106,17 +106,33 @@ export function tensordot(x: ArrayLike, y: ArrayLike, opts: { axes?: number | re
 export function einsum(subscripts: string, operands: readonly ArrayLike[]): JaxValue {
   const spec = subscripts.replace(/\s/g, "");
   const [lhs, rhsGiven] = spec.split("->");
-  const ins = lhs.split(",");
-  if (ins.length !== operands.length) throw new ValueError(`einsum: ${ins.length} operand subscripts for ${operands.length} operands`);
-  if (spec.includes(".")) throw new ValueError("einsum: ellipsis subscripts are not supported");
+  const rawIns = lhs.split(",");
+  if (rawIns.length !== operands.length) throw new ValueError(`einsum: ${rawIns.length} operand subscripts for ${operands.length} operands`);
+  const vals0 = promoteDtypes(...operands).map((v) => J(v));
+  // "..." stands for the leading axes not named, broadcast across operands: spelled with capitals.
+  const ell = Math.max(0, ...rawIns.map((s, k) => (s.includes("...") ? vals0[k].ndim - (s.length - 3) : 0)));
+  const ellLetters = range(ell).map((i) => String.fromCharCode(65 + i)).join("");
+  const ins = rawIns.map((s, k) => (s.includes("...") ? s.replace("...", ellLetters.slice(ell - (vals0[k].ndim - (s.length - 3)))) : s));
   const counts = new Map<string, number>();
   for (const s of ins) for (const c of s) counts.set(c, (counts.get(c) ?? 0) + 1);
-  const out = rhsGiven ?? [...counts.keys()].filter((c) => counts.get(c) === 1).sort().join("");
-  let vals = promoteDtypes(...operands).map((v) => J(v));
+  const implicit = ellLetters + [...counts.keys()].filter((c) => counts.get(c) === 1 && !ellLetters.includes(c)).sort().join("");
+  const out = rhsGiven === undefined ? implicit : rhsGiven.replace("...", ellLetters);
+  // A letter repeated within one operand takes that operand's diagonal first.
+  ins.forEach((s, k) => {
+    let t = s;
+    for (;;) {
+      const c = [...t].find((ch, i) => t.indexOf(ch) !== i);
+      if (c === undefined) break;
+      const i = t.indexOf(c), j = t.indexOf(c, i + 1);
+      vals0[k] = diagonal(vals0[k], { axis1: i, axis2: j });
+      t = [...t].filter((_, q) => q !== i && q !== j).join("") + c;
+    }
+    ins[k] = t;
+  });
+  let vals = vals0;
   const sizes = new Map<string, number>();
   ins.forEach((s, k) => {
     if (s.length !== vals[k].ndim) throw new ValueError(`einsum: subscript '${s}' does not match operand of shape ${shapeStr(vals[k].shape)}`);
-    if (new Set(s).size !== s.length) throw new ValueError(`einsum: repeated subscript in '${s}' (diagonals) is not supported`);
     [...s].forEach((c, i) => {
       const n = vals[k].shape[i];
       const m = sizes.get(c);
