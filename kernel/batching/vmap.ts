@@ -155,6 +155,13 @@ export function mappedAxisSize(vals: readonly Value[], dims: readonly BDim[], ax
   throw new ValueError(lines.join("\n").replace(/;$/, ""));
 }
 
+/** JAX's error for a vmapped function returning something that is not an array. */
+function checkOutput(x: unknown): Value {
+  if (x instanceof JaxValue || typeof x === "number" || typeof x === "boolean") return x;
+  const repr = typeof x === "string" ? `'${x}'` : String(x);
+  throw new TypeError(`Output from batched function ${repr} with type ${typeof x === "string" ? "<class 'str'>" : typeof x} is not a valid JAX type`);
+}
+
 function checkValue(x: unknown): Value {
   if (x instanceof JaxValue || typeof x === "number" || typeof x === "boolean") return x;
   throw new TypeError(`Argument '${String(x)}' of type ${typeof x} is not a valid JAX type`);
@@ -229,7 +236,7 @@ export function vmap<A extends unknown[], R>(f: (...args: A) => R, inAxesOrOptio
       const out = f(...(treeUnflatten(inTree, xs) as A));
       const [outLeaves, t] = treeFlatten(out);
       outTree = t;
-      return outLeaves.map(checkValue);
+      return outLeaves.map(checkOutput);
     };
     const [outs, srcs] = batchSubtrace(flatF, axis, inDims, vals);
     const dsts = flattenAxes("vmap out_axes", outTree!, outSpec);

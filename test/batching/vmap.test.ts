@@ -185,6 +185,11 @@ describe("vmap", () => {
       });
     });
 
+    it("rejects outputs that are not arrays", () => {
+      throwsExactly(() => vmap(() => "a" as never, { inAxes: [], axisSize: 2 })(), "TypeError",
+        "Output from batched function 'a' with type <class 'str'> is not a valid JAX type");
+    });
+
     it("rejects a mapped output with out_axes None, naming its path", () => {
       throwsExactly(() => vmap((a: Value) => [a, a], 0, [0, null])(iota(2)), "ValueError",
         "at vmap out_axes[1], got axis spec None but output was batched on axis 0");
