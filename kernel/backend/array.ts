@@ -67,6 +67,12 @@ export class Array extends ConcreteArray {
     return this.rc === null;
   }
 
+  /** Waits until the work producing this array has run (JAX's block_until_ready). */
+  blockUntilReady(): this {
+    this.live().device.backend.sync?.();
+    return this;
+  }
+
   /** A copy of the elements, row-major, in the dtype's typed array (float16 as raw bits). */
   data(): HostData {
     const rc = this.live();

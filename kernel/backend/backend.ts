@@ -23,6 +23,8 @@ export interface Backend {
   /** Reads the buffer (waits for queued work); returns a fresh copy. */
   read(buf: Buffer, dtype: DType, size: number): HostData;
   compile(kernel: Kernel): Executable;
+  /** Waits until queued work has run (asynchronous backends; block_until_ready). */
+  sync?(): void;
   /** Queues a kernel over input and output buffers. */
   dispatch(exe: Executable, inputs: readonly Buffer[], outputs: readonly Buffer[]): void;
   /** Counts of compiled kernels, for the compile-cache tests and `lower().as_text()`. */

@@ -17,7 +17,8 @@ export type Command =
   | readonly ["compile", pid: number, name: string, source: string, inputs: number, outputs: number]
   | readonly ["dispatch", pid: number, buffers: readonly number[], x: number, y: number]
   | readonly ["read", id: number, bytes: number]
-  | readonly ["sync"];
+  | readonly ["sync"]
+  | readonly ["stats"];
 
 /** An answer to compile/read/sync (or to start-up); `errors` are the asynchronous errors seen so far. */
 export interface Reply {
@@ -27,6 +28,16 @@ export interface Reply {
   readonly error?: string;
   readonly data?: ArrayBuffer;
   readonly info?: AdapterInfo;
+  readonly stats?: PoolStats;
+}
+
+/** The buffer pool's counters (for tests and diagnostics). */
+export interface PoolStats {
+  /** Device buffers created (a freed buffer reused by a later allocation is not counted). */
+  readonly created: number;
+  readonly reused: number;
+  readonly live: number;
+  readonly pooledBytes: number;
 }
 
 /** What the GPU thread reports once its device exists. */

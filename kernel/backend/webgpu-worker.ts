@@ -92,6 +92,8 @@ interface Live {
 const live = new Map<number, Live>();
 const pool = new Map<number, GPUBuffer[]>();
 let pooledBytes = 0;
+let created = 0;
+let reused = 0;
 /** Pool order, oldest first, for trimming. */
 const poolOrder: GPUBuffer[] = [];
 
@@ -101,10 +103,12 @@ function allocBuffer(bytes: number): GPUBuffer {
   const free = pool.get(size);
   const got = free?.pop();
   if (got) {
+    reused++;
     pooledBytes -= size;
     poolOrder.splice(poolOrder.indexOf(got), 1);
     return got;
   }
+  created++;
   return scoped("out-of-memory", () => `WebGPU out of memory allocating ${bytes} bytes`, () => device.createBuffer({ size, usage: STORAGE }));
 }
 
@@ -280,6 +284,9 @@ function run(c: Command): Promise<void> | void {
         (data) => answer({ data }, [data]),
         (e) => answer({ error: `WebGPU readback failed: ${message(e)}` }),
       );
+    case "stats":
+      answer({ stats: { created, reused, live: live.size, pooledBytes } });
+      return;
     case "sync": {
       submit();
       return device.queue
@@ -303,7 +310,7 @@ async function pump(): Promise<void> {
         if (p) await p;
       } catch (e) {
         errors.push(`WebGPU ${c[0]} failed: ${message(e)}`);
-        if (c[0] === "compile" || c[0] === "read" || c[0] === "sync") answer({ error: message(e) });
+        if (c[0] === "compile" || c[0] === "read" || c[0] === "sync" || c[0] === "stats") answer({ error: message(e) });
       }
     }
     if (!batches.length) submit();

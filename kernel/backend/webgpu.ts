@@ -19,10 +19,10 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { type DType, ITEMSIZE } from "../ir/dtype.js";
 import type { HostData } from "../ir/rules.js";
-import type { Kernel } from "../codegen/exp.js";
+import { type Kernel, constant } from "../codegen/exp.js";
 import { type WgslKernel, renderWgsl, checkWgslDType } from "../codegen/wgsl.js";
 import { type Backend, type Buffer, type Executable, TYPED_ARRAY } from "./backend.js";
-import type { AdapterInfo, Command, Reply, WorkerOptions } from "./webgpu-protocol.js";
+import type { AdapterInfo, Command, PoolStats, Reply, WorkerOptions } from "./webgpu-protocol.js";
 
 /** An error the GPU reported (validation, out of memory, device lost, a kernel that does not compile). */
 export class WebGpuError extends Error {
@@ -224,17 +224,42 @@ export class WebGpuBackend implements Backend {
     if (r.error) throw new WebGpuError(r.error);
   }
 
+  /** The buffer pool's counters (waits for queued work). */
+  poolStats(): PoolStats {
+    const r = this.call(["stats"]);
+    if (!r.stats) throw new WebGpuError(r.error ?? "WebGPU stats unavailable");
+    return r.stats;
+  }
+
   /** Copies `bytes` from one device buffer to another (device-side, queued). */
   copy(src: Buffer, dst: Buffer, bytes: number): void {
     if (bytes > 0) this.post(["copy", (src as WebGpuBuffer).id, (dst as WebGpuBuffer).id, bytes]);
   }
 
   compile(kernel: Kernel): WebGpuExecutable {
+    return this.pipeline(kernel, renderWgsl(kernel, { f16: this.info.f16 }));
+  }
+
+  /**
+   * A hand-written WGSL kernel: bindings 0.. are the inputs (read-only storage) then the outputs,
+   * entry point `main`, launched over `workgroups` workgroups (folded into a 2-D grid).
+   */
+  compileWgsl(name: string, source: string, inputs: readonly DType[], outputs: readonly DType[], workgroups: number): WebGpuExecutable {
+    const kernel: Kernel = {
+      name,
+      inputs: inputs.map((dtype) => ({ dtype, size: 0 })),
+      outputs: outputs.map((dtype) => ({ dtype, exp: constant(0, dtype) })),
+      size: 0,
+      shape: [0],
+    };
+    return this.pipeline(kernel, { name, source, workgroups, mode: "thread" });
+  }
+
+  private pipeline(kernel: Kernel, wgsl: WgslKernel): WebGpuExecutable {
     const nBuffers = kernel.inputs.length + kernel.outputs.length;
     if (nBuffers > this.info.maxStorageBuffersPerShaderStage) {
       throw new WebGpuError(`Kernel ${kernel.name} needs ${nBuffers} storage buffers; this WebGPU device allows ${this.info.maxStorageBuffersPerShaderStage} (maxStorageBuffersPerShaderStage).`);
     }
-    const wgsl = renderWgsl(kernel, { f16: this.info.f16 });
     let entry = this.cache.get(wgsl.source);
     if (!entry) {
       const pid = this.nextPipeline++;

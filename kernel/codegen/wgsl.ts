@@ -215,7 +215,6 @@ const INT_BINARY: Partial<Record<BinaryOp, Bin>> = {
   mul: (a, b) => `(${a} * ${b})`,
   div: fn2("idiv"),
   rem: fn2("irem"),
-  pow: fn2("ipow"),
   max: (a, b) => `max(${a}, ${b})`,
   min: (a, b) => `min(${a}, ${b})`,
   and: (a, b) => `(${a} & ${b})`,
@@ -229,7 +228,6 @@ const UINT_BINARY: Partial<Record<BinaryOp, Bin>> = {
   ...INT_BINARY,
   div: fn2("udiv"),
   rem: fn2("urem"),
-  pow: fn2("upow"),
   shl: fn2("shl_u"),
   shr: fn2("shr_u"),
 };

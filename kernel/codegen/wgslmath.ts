@@ -604,35 +604,6 @@ fn irem(a: i32, b: i32) -> i32 {
 }`),
   udiv: h(`fn udiv(a: u32, b: u32) -> u32 { if (b == 0u) { return 0xffffffffu; } return a / b; }`),
   urem: h(`fn urem(a: u32, b: u32) -> u32 { if (b == 0u) { return a; } return a % b; }`),
-  ipow: h(`
-fn ipow(a: i32, b: i32) -> i32 {
-  if (b < 0) {
-    if (a == 1) { return 1; }
-    if (a == -1) { return select(1, -1, (b & 1) != 0); }
-    return 0;
-  }
-  var r = 1;
-  var base = a;
-  var e = u32(b);
-  while (e > 0u) {
-    if ((e & 1u) != 0u) { r = r * base; }
-    base = base * base;
-    e = e >> 1u;
-  }
-  return r;
-}`),
-  upow: h(`
-fn upow(a: u32, b: u32) -> u32 {
-  var r = 1u;
-  var base = a;
-  var e = b;
-  while (e > 0u) {
-    if ((e & 1u) != 0u) { r = r * base; }
-    base = base * base;
-    e = e >> 1u;
-  }
-  return r;
-}`),
   // Shifts by an amount outside [0, 32) give 0 (or the sign for arithmetic right shifts).
   shl_i: h(`fn shl_i(a: i32, b: i32) -> i32 { if (b < 0 || b >= 32) { return 0; } return a << u32(b); }`),
   shr_i: h(`fn shr_i(a: i32, b: i32) -> i32 { if (b < 0 || b >= 32) { return select(0, -1, a < 0); } return a >> u32(b); }`),
