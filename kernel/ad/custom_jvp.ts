@@ -10,9 +10,10 @@ import { isFloat } from "../ir/dtype.js";
 import { ClosedJaxpr, evalJaxpr } from "../ir/jaxpr.js";
 import { type PyTreeDef, treeDefEqual, treeDefStr, treeFlatten, treeUnflatten } from "../ir/pytree.js";
 import { type ShapedArray, shapeEq } from "../ir/shape.js";
-import { type MaybeZero, Zero } from "../ir/rules.js";
 import { addTangents, zerosLikeAval } from "../lax/helpers.js";
+import { type BDim, type MaybeZero, Zero } from "../ir/rules.js";
 import { vmapJaxpr } from "../batching/jaxpr.js";
+import { BatchTrace, BatchTracer, currentBatchAxis, matchAxis } from "../batching/trace.js";
 import { vmapFlat } from "../batching/vmap.js";
 import {
   type Fn, callFn, checkPrimalOut, funName, registerCustomCallPrinter, splitArgs, stopGradientTracers, traceClosureConverted,
@@ -27,6 +28,8 @@ export interface FlatJvpRule {
   (primals: readonly Value[], tangents: readonly (Value | Float0Array)[]): [Value[], MaybeZero[]];
   readonly funName: string;
   readonly ruleName: string;
+  /** The values the function closed over when it was called (the rule may close over them too). */
+  readonly closure: readonly Value[];
 }
 
 const CLOSURE_ERROR =
@@ -59,28 +62,51 @@ definePrimitive("custom_jvp_call", {
     const n = p.num_consts as number;
     const [callJaxpr] = vmapJaxpr(callJaxprOf(p), size, dims, 0);
     const rule = jvpRuleOf(p);
-    const argDims = dims.slice(n);
-    // The rule of the batched function is the vmapped rule (tangents batched like their primals).
-    const batchedRule = Object.assign((primals: readonly Value[], tangents: readonly (Value | Float0Array)[]): [Value[], MaybeZero[]] => {
-      const isVal = tangents.map((t) => !(t instanceof Float0Array));
-      const inner = (...xs: Value[]): Value[] => {
-        const ps = xs.slice(0, primals.length);
-        let k = primals.length;
-        const ts = tangents.map((t, i) => (isVal[i] ? xs[k++] : t));
-        const [o, to] = rule(ps, ts);
-        return [...o, ...to.map((t, i) => (t instanceof Zero ? zerosLikeAval(getAval(o[i])) : t))];
-      };
-      const tDims = argDims.filter((_, i) => isVal[i]);
-      const outs = vmapFlat(inner, [...argDims, ...tDims], 0, size)(...primals, ...(tangents.filter((_, i) => isVal[i]) as Value[]));
-      const m = outs.length / 2;
-      return [outs.slice(0, m), outs.slice(m)];
-    }, { funName: rule.funName, ruleName: rule.ruleName });
-    const outs = bind("custom_jvp_call", args, { ...p, call_jaxpr: callJaxpr, jvp_jaxpr_fun: batchedRule });
+    // The rule of the batched function is the rule batched along the same axis (tangents batched
+    // like their primals). When it closes over tracers of this very vmap, it runs in this vmap's
+    // trace, so they meet the batched arguments there (JAX batches it with the same trace tag).
+    const axis = currentBatchAxis()!;
+    const own = rule.closure.find((c): c is BatchTracer => c instanceof BatchTracer && c.trace.main.globalData === axis);
+    const batched = own ? inTrace(new BatchTrace(own.trace.main), rule, dims.slice(n)) : vmapped(rule, dims.slice(n), size);
+    const outs = bind("custom_jvp_call", args, { ...p, call_jaxpr: callJaxpr, jvp_jaxpr_fun: Object.assign(batched, { funName: rule.funName, ruleName: rule.ruleName, closure: rule.closure }) });
     return [outs, outs.map(() => 0)];
   },
   lower: { kind: "impl", impl: (args, p) => evalJaxpr(callJaxprOf(p).jaxpr, [], args) },
   partialEval: (args, _unknown, p) => evalJaxpr(callJaxprOf(p).jaxpr, [], args),
 });
+
+type RuleFn = (primals: readonly Value[], tangents: readonly (Value | Float0Array)[]) => [Value[], MaybeZero[]];
+const materialize = (outs: readonly Value[], touts: readonly MaybeZero[]): Value[] => touts.map((t, i) => (t instanceof Zero ? zerosLikeAval(getAval(outs[i])) : t));
+
+/** The rule vmapped over a new batch axis of `size`: every output batched at 0. */
+function vmapped(rule: FlatJvpRule, argDims: readonly BDim[], size: number): RuleFn {
+  return (primals, tangents) => {
+    const isVal = tangents.map((t) => !(t instanceof Float0Array));
+    const inner = (...xs: Value[]): Value[] => {
+      let k = primals.length;
+      const ts = tangents.map((t, i) => (isVal[i] ? xs[k++] : t));
+      const [o, to] = rule(xs.slice(0, primals.length), ts);
+      return [...o, ...materialize(o, to)];
+    };
+    const tDims = argDims.filter((_, i) => isVal[i]);
+    const outs = vmapFlat(inner, [...argDims, ...tDims], 0, size)(...primals, ...(tangents.filter((_, i) => isVal[i]) as Value[]));
+    const m = outs.length / 2;
+    return [outs.slice(0, m), outs.slice(m)];
+  };
+}
+
+/** The rule run in an active batch trace (arguments boxed at `argDims`), outputs moved to axis 0. */
+function inTrace(trace: BatchTrace, rule: FlatJvpRule, argDims: readonly BDim[]): RuleFn {
+  const box = (v: Value, d: BDim): Value => (d === null ? v : new BatchTracer(trace, v, d));
+  const unbox = (x: Value): Value => {
+    const [v, d] = trace.unbox(x);
+    return matchAxis(trace.axis, d, 0, v);
+  };
+  return (primals, tangents) => {
+    const [o, to] = rule(primals.map((v, i) => box(v, argDims[i])), tangents.map((t, i) => (t instanceof Float0Array ? t : box(t, argDims[i]))));
+    return [o.map(unbox), materialize(o, to).map(unbox)];
+  };
+}
 
 registerCustomCallPrinter(
   "custom_jvp_call",
@@ -131,7 +157,7 @@ export function customJvp<F extends Fn>(fun: F, opts: { nondiffArgnums?: readonl
       checkPrimalOut("JVP", funName(userRule), primalName, "where the first element represents the primal output (equal in value to the output of the custom_jvp-decorated function " +
         `${primalName}, and in particular of the same container/pytree structure)`, poTree, po as Value[], traced.outTree, outAvals);
       return [po as Value[], checkTangentsOut(funName(userRule), primalName, poTree, toTree, to, outAvals)];
-    }, { funName: primalName, ruleName: funName(userRule) });
+    }, { funName: primalName, ruleName: funName(userRule), closure: traced.consts });
     const outs = bind("custom_jvp_call", [...traced.consts, ...leaves], {
       call_jaxpr: traced.callJaxpr, jvp_jaxpr_fun: flatRule, num_consts: traced.consts.length, symbolic_zeros: false,
     });

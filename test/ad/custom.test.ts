@@ -110,6 +110,20 @@ describe("ad: custom_jvp", () => {
     assert.throws(() => grad(f)(scalar(3)), (e: Error) => e instanceof UnexpectedTracerError && /closed-over value/.test(e.message));
   });
 
+  it("a rule closing over a vmap tracer (JAX's test_closure_with_vmap2)", () => {
+    const h = (z: Value): Value => {
+      const f = (x: Value): Value => {
+        const g = customJvp((y: Value) => lax.mul(x, y));
+        g.defjvp(([y]: Value[], [yDot]: Value[]) => [lax.mul(x, y), lax.mul(x, yDot)]);
+        return g(z) as Value;
+      };
+      return vmap(f)(f32([0, 1, 2])) as Value;
+    };
+    const [y, t] = jvp(h, [scalar(1)], [scalar(2)]) as Array[];
+    close(nums(y), [0, 1, 2]);
+    close(nums(t), [0, 2, 4]);
+  });
+
   it("under jit, vmap and jit of grad", () => {
     close(nums(jit(sin3)(scalar(0.5))), [Math.sin(0.5)]);
     close(nums(grad(jit(sin3))(scalar(0.5))), [3 * Math.cos(0.5)]);
