@@ -339,11 +339,12 @@ type UpdateKind = "set" | "add" | "mul" | "min" | "max";
 
 /**
  * The coordinates, in x, of every element `x[idx]` selects: indexing iotas of x's shape along each
- * axis (out-of-bounds positions become -1, which scatter drops), stacked on a last axis.
+ * axis, stacked on a last axis. Out-of-bounds positions become -1, which the scatter drops, or
+ * are clamped in mode "clip".
  */
-function scatterIndices(x: JaxValue, spec: IndexSpec): { indices: Value; shape: number[] } {
+function scatterIndices(x: JaxValue, spec: IndexSpec, clip: boolean): { indices: Value; shape: number[] } {
   const it = defaultInt();
-  const coords = x.shape.map((_, d) => getitem(J(P.iota(it, x.shape, d)), spec, { mode: "fill", fill_value: -1 }));
+  const coords = x.shape.map((_, d) => getitem(J(P.iota(it, x.shape, d)), spec, clip ? { mode: "clip" } : { mode: "fill", fill_value: -1 }));
   const shape = [...coords[0].shape];
   const cols = coords.map((c) => P.reshape(c, [...shape, 1]));
   return { indices: cols.length === 1 ? cols[0] : P.concatenate(cols, shape.length), shape };
@@ -357,7 +358,7 @@ function scatterUpdate(x: JaxValue, spec: IndexSpec, values: ArrayLike, kind: Up
     const f = { set: (_a: Value, b: Value) => b, add: P.add, mul: P.mul, min: P.min, max: P.max }[kind];
     return J(f(x, v));
   }
-  const { indices, shape } = scatterIndices(x, spec);
+  const { indices, shape } = scatterIndices(x, spec, opts.mode === "clip");
   const upd = broadcastTo(convert(toValue(values), x.dtype, x.weakType), shape);
   const d = x.ndim;
   const dnums = new P.ScatterDimensionNumbers({ updateWindowDims: [], insertedWindowDims: range(d), scatterDimsToOperandDims: range(d) });

@@ -54,6 +54,9 @@ describe("JAX's indexing rules", () => {
     assert.deepEqual(run(-1), [0, 1, 5]);
     assert.deepEqual(run(1), [0, 5, 2]);
   });
+  it("clamps out-of-bounds updates with mode='clip'", () => {
+    assert.deepEqual(values(v.at(15).set(100, { mode: "clip" })), [0, 1, 2, 3, 4, 5, 6, 7, 8, 100]);
+  });
   it("fills out-of-bounds reads with mode='fill'", () => {
     const f = jnp.arange(3, { dtype: "float32" }).at([jnp.asarray([0, 5])]).get({ mode: "fill" });
     const got = values(f);
