@@ -195,4 +195,11 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+// Output piped into a program that stopped reading (`| head`): stop quietly; the kernel exits
+// when its stdin closes.
+process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+  if (e.code === "EPIPE") process.exit(0);
+  throw e;
+});
+
 process.exitCode = await main(process.argv.slice(2));

@@ -5,10 +5,11 @@
  */
 
 import { parentPort, workerData, receiveMessageOnPort, type MessagePort } from "node:worker_threads";
-import { readFileSync, readdirSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { loadPyodide, type PyodideInterface } from "pyodide";
+import { loadPyodide, version as pyodideVersion, type PyodideInterface } from "pyodide";
 import { bridge } from "../python/bridge.js";
 import type { ToWorker, FromWorker, WorkerData } from "./messages.js";
 
@@ -59,9 +60,52 @@ const kernelModule = {
   cwd: data.cwd,
 };
 
+/**
+ * A memory snapshot of Python after start-up and the standard-library imports the kernel uses
+ * cuts start-up CPU time about fivefold. It is made on first use and kept in the user's cache,
+ * keyed by the Pyodide version (a snapshot only fits the exact build that made it).
+ */
+function snapshotPath(): string | null {
+  if (data.env.JAXNB_NO_SNAPSHOT) return null;
+  const base = process.env.JAXNB_CACHE_DIR ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), ".cache"), "jaxnb");
+  return path.join(base, `pyodide-${pyodideVersion}-${SNAPSHOT_RECIPE}.snapshot`);
+}
+
+/** Imports done before the snapshot is taken (pure Python only: nothing that touches JavaScript). */
+const WARM_IMPORTS = "import ast, base64, builtins, collections, contextlib, dataclasses, functools, inspect, io, json, keyword, linecache, math, operator, re, traceback, uuid";
+/** Changes whenever WARM_IMPORTS does, so old snapshots are not used. */
+const SNAPSHOT_RECIPE = "1";
+
+async function loadPython(log: (m: string) => void): Promise<PyodideInterface> {
+  const common = { stdout: log, stderr: log, args: ["-X", "utf8"], env: {} };
+  const snap = snapshotPath();
+  if (snap && existsSync(snap)) {
+    try {
+      return await loadPyodide({ ...common, _loadSnapshot: readFileSync(snap) });
+    } catch (e) {
+      log(`ignoring the start-up snapshot ${snap}: ${String(e)}`);
+    }
+  }
+  const py = await loadPyodide({ ...common, _makeSnapshot: snap !== null });
+  if (snap) {
+    py.runPython(WARM_IMPORTS);
+    try {
+      mkdirSync(path.dirname(snap), { recursive: true });
+      const tmp = `${snap}.${process.pid}.tmp`;
+      writeFileSync(tmp, py.makeMemorySnapshot());
+      renameSync(tmp, snap);
+    } catch (e) {
+      log(`could not save a start-up snapshot: ${String(e)}`);
+    }
+  }
+  return py;
+}
+
 async function start(): Promise<PyodideInterface> {
   const log = (message: string): void => post({ type: "notify", method: "log", params: { level: "info", message } });
-  const py = await loadPyodide({ env: data.env, stdout: log, stderr: log, args: ["-X", "utf8"] });
+  const py = await loadPython(log);
+  // A snapshot carries the environment it was made in: set this process's now.
+  py.runPython(`import os, json\nos.environ.update(json.loads(${JSON.stringify(JSON.stringify(data.env))}))`);
   py.setInterruptBuffer(new Uint8Array(data.interrupt));
   copyTree(py, pythonSource, pythonTarget);
   if (data.cwd) {
