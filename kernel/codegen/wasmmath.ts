@@ -86,23 +86,33 @@ const SIN_COS_LIMIT = 536870912;
  */
 export function sinCosF32(f: FnBuilder, x: number, which: "sin" | "cos", exact: number): number {
   const h = f.v128(), k = f.v128(), rl = f.v128(), ql = f.v128(), r = f.v128(), q = f.v128(), z = f.v128(), s = f.v128(), c = f.v128(), out = f.v128();
-  for (const half of [0, 1]) {
-    f.get(x);
-    if (half) f.get(x).shuffle([8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15]);
-    f.simd("f64x2.promote_low_f32x4").set(h);
-    // k = round(x·2/π) + 1.5·2^52: its low 32 bits are the quadrant.
-    f.get(h).f64x2(0.6366197723675814).simd("f64x2.mul").f64x2(ROUND64).simd("f64x2.add").set(k);
-    f.get(k).get(k).shuffle([0, 1, 2, 3, 8, 9, 10, 11, 0, 1, 2, 3, 8, 9, 10, 11]);
-    if (half) f.set(q).get(ql).get(q).shuffle(LOW_LOW).set(q);
-    else f.set(ql);
-    f.get(k).f64x2(ROUND64).simd("f64x2.sub").set(k);
-    f.get(h).get(k).f64x2(P1).simd("f64x2.mul").simd("f64x2.sub");
-    f.get(k).f64x2(P2).simd("f64x2.mul").simd("f64x2.sub");
-    f.get(k).f64x2(P3).simd("f64x2.mul").simd("f64x2.sub");
-    f.simd("f32x4.demote_f64x2_zero");
-    if (half) f.set(r).get(rl).get(r).shuffle(LOW_LOW).set(r);
-    else f.set(rl);
-  }
+  // Moderate arguments (every lane below 2^13) reduce in float32, where k·C1 and k·C2 are exact.
+  f.get(x).simd("f32x4.abs").f32x4(8192).simd("f32x4.ge").simd("v128.any_true").op("if").raw(0x40);
+    for (const half of [0, 1]) {
+      f.get(x);
+      if (half) f.get(x).shuffle([8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15]);
+      f.simd("f64x2.promote_low_f32x4").set(h);
+      // k = round(x·2/π) + 1.5·2^52: its low 32 bits are the quadrant.
+      f.get(h).f64x2(0.6366197723675814).simd("f64x2.mul").f64x2(ROUND64).simd("f64x2.add").set(k);
+      f.get(k).get(k).shuffle([0, 1, 2, 3, 8, 9, 10, 11, 0, 1, 2, 3, 8, 9, 10, 11]);
+      if (half) f.set(q).get(ql).get(q).shuffle(LOW_LOW).set(q);
+      else f.set(ql);
+      f.get(k).f64x2(ROUND64).simd("f64x2.sub").set(k);
+      f.get(h).get(k).f64x2(P1).simd("f64x2.mul").simd("f64x2.sub");
+      f.get(k).f64x2(P2).simd("f64x2.mul").simd("f64x2.sub");
+      f.get(k).f64x2(P3).simd("f64x2.mul").simd("f64x2.sub");
+      f.simd("f32x4.demote_f64x2_zero");
+      if (half) f.set(r).get(rl).get(r).shuffle(LOW_LOW).set(r);
+      else f.set(rl);
+    }
+  f.raw(0x05); // else
+  f.get(x).f32x4(0.6366197723675814).simd("f32x4.mul").f32x4(ROUND32).simd("f32x4.add").tee(h);
+  f.i32x4(0x4b400000).simd("i32x4.sub").set(q);
+  f.get(h).f32x4(ROUND32).simd("f32x4.sub").set(k);
+  f.get(x).get(k).f32x4(1.5703125).simd("f32x4.mul").simd("f32x4.sub");
+  f.get(k).f32x4(4.837512969970703125e-4).simd("f32x4.mul").simd("f32x4.sub");
+  f.get(k).f32x4(7.549789954891882e-8).simd("f32x4.mul").simd("f32x4.sub").set(r);
+  f.raw(0x0b);
   f.get(r).get(r).simd("f32x4.mul").set(z);
   horner(f, z, [-1.9515295891e-4, 8.3321608736e-3, -1.6666654611e-1]);
   f.get(z).simd("f32x4.mul").get(r).simd("f32x4.mul").get(r).simd("f32x4.add").set(s);
