@@ -66,14 +66,15 @@ export async function runBenchmark(context: vscode.ExtensionContext, controllers
         return await evaluate<BenchmarkResult>(session, `_jaxnb_tools.benchmark(${pyStr(fn!)}, ${pyStr(size)}, ${JSON.stringify(backends)}, ${repeats})`);
       } catch (e) {
         if (token.isCancellationRequested) return undefined;
-        void vscode.window.showErrorMessage(`Benchmark of ${fn} failed: ${(e as Error).message.split("\n")[0]}`);
-        return undefined;
+        const message = (e as Error).message.split("\n")[0];
+        void vscode.window.showErrorMessage(`Benchmark of ${fn} failed: ${message}`);
+        return { function: fn!, size: 0, runs: [], error: message } satisfies BenchmarkResult;
       } finally {
         sub.dispose();
       }
     },
   );
-  if (result && args.showPanel !== false) showPanel(context, nb, result);
+  if (result && !result.error && args.showPanel !== false) showPanel(context, nb, result);
   return result;
 }
 

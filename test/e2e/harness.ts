@@ -119,7 +119,7 @@ export async function launchBrowser(home: string): Promise<Browser> {
     headless: true,
     args: [
       "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-      "--disable-sync", "--no-first-run", "--disable-quic", `--user-data-dir=${path.join(home, "chromium")}`,
+      "--disable-sync", "--no-first-run", "--disable-quic",
     ],
     env: { ...process.env, HOME: home, XDG_CONFIG_HOME: path.join(home, "xdg-config") },
   });
@@ -137,7 +137,7 @@ export function workbenchUrl(server: VsCodeServer, opts: { testsPath?: string } 
 export async function runExtensionSuite(page: Page, server: VsCodeServer, testsPath: string, timeoutMs: number, onLog: (s: string) => void): Promise<number> {
   let finish: (code: number) => void = () => undefined;
   const done = new Promise<number>((resolve) => (finish = resolve));
-  await page.exposeFunction("codeAutomationLog", (s: string) => onLog(s));
+  await page.exposeFunction("codeAutomationLog", (...args: unknown[]) => onLog(`${args.map((a) => (typeof a === "string" ? a : JSON.stringify(a))).join(" ")}\n`));
   await page.exposeFunction("codeAutomationExit", (code: number) => finish(code));
   await page.goto(workbenchUrl(server, { testsPath }));
   const timer = new Promise<number>((resolve) => setTimeout(() => resolve(-1), timeoutMs));

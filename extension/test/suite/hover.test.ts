@@ -29,9 +29,10 @@ describe("hovers and benchmarks", () => {
   it("benchmarks a function with the four methods of the post", async () => {
     const doc = await openNotebook([POST]);
     await runCells(doc);
-    const r = await vscode.commands.executeCommand<{ function: string; runs: { method: string; median_ms: number; times_ms: number[] }[] }>(
+    const r = await vscode.commands.executeCommand<{ function: string; error?: string; runs: { method: string; median_ms: number; times_ms: number[] }[] }>(
       "jaxnb.benchmarkFunction", { function: "func", size: "100000", backends: ["cpu"], repeats: 3, showPanel: false });
     assert.ok(r, "no result");
+    assert.equal(r.error, undefined, `the benchmark failed: ${r.error}`);
     assert.equal(r.function, "func");
     assert.deepEqual(r.runs.map((x) => x.method), ["Baseline", "JIT", "Sharding", "Sharding + JIT"]);
     for (const run of r.runs) {
