@@ -54,6 +54,8 @@ export async function build() {
     entryPoints: {
       "kernel/main": path.join(root, "kernel/server/main.ts"),
       "kernel/worker": path.join(root, "kernel/server/worker.ts"),
+      // The GPU thread: kernel/backend/webgpu.ts starts it from next to itself.
+      "kernel/webgpu-worker": path.join(root, "kernel/backend/webgpu-worker.ts"),
       cli: path.join(root, "kernel/server/cli.ts"),
     },
     outdir: out,

@@ -29,8 +29,10 @@ import { type CheckpointPolicy, checkpoint, checkpointPolicies } from "../ad/che
 import { Zero } from "../ir/rules.js";
 import { numpyFunction, numpySignatures } from "./numpy.js";
 import * as laxNs from "../lax/index.js";
-import * as randomNs from "../random/prng.js";
-import { type IndexSpec, IndexUpdateRef, getitem } from "../numpy/indexing.js";
+import * as randomNs from "../random/index.js";
+import { type Device, devices as runtimeDevices } from "../backend/device.js";
+import { blockUntilReady, devicePut } from "../backend/transfer.js";
+import { type IndexSpec, IndexUpdateRef, getitem } from "../numpy/index.js";
 import { config as configApi, devices } from "./config.js";
 import { describeDerivative } from "../ad/describe.js";
 
@@ -193,6 +195,24 @@ export const bridge = {
   deviceOf(x: unknown): string {
     const d = (x as Array).device;
     return `${d.platform}|${d.id}|${d.deviceKind}`;
+  },
+  /** `device_put`: onto a device by platform and id (the default device when undefined). */
+  devicePut(x: Value, platform: string | undefined, id: number | undefined): unknown {
+    noteArgs([x]);
+    let device: Device | undefined;
+    if (platform !== undefined) {
+      device = runtimeDevices(platform).find((d) => d.id === id);
+      if (!device) {
+        const e = new Error(`${platform === "cpu" ? "CpuDevice" : "WebGpuDevice"}(id=${id}) has no runtime in this build (CPU devices beyond the first come with the sharding runtime)`);
+        e.name = "NotImplementedError";
+        throw e;
+      }
+    }
+    return give(devicePut(x, device), true);
+  },
+  /** Waits for the work producing `x` (on WebGPU, the queued kernels). */
+  blockUntilReady(x: unknown): void {
+    blockUntilReady(x);
   },
   isDeleted(x: unknown): boolean {
     return x instanceof Array && x.isDeleted;

@@ -5,7 +5,7 @@
  */
 
 import { config as dtypeConfig } from "../ir/dtype.js";
-import { defaultDevice } from "../backend/device.js";
+import { type Device, defaultBackend, devices as runtimeDevices, setPlatforms } from "../backend/device.js";
 
 const options: Record<string, unknown> = {
   jax_enable_x64: false,
@@ -18,47 +18,47 @@ const options: Record<string, unknown> = {
   jax_disable_jit: false,
 };
 
+function attributeError(message: string): Error {
+  const e = new Error(message);
+  e.name = "AttributeError";
+  return e;
+}
+
 export const config = {
   /** `jax.config.update(name, value)`; unknown names are an AttributeError as in JAX. */
   configUpdate(name: string, value: unknown): void {
-    if (!(name in options)) {
-      const e = new Error(`Unrecognized config option: ${name}`);
-      e.name = "AttributeError";
-      throw e;
-    }
-    if (name === "jax_enable_x64") dtypeConfig.enableX64 = Boolean(value);
+    if (!(name in options)) throw attributeError(`Unrecognized config option: ${name}`);
     if (name === "jax_num_cpu_devices" && (!Number.isInteger(value) || (value as number) < 1)) {
       throw new TypeError(`jax_num_cpu_devices must be a positive integer, got ${String(value)}`);
     }
+    if (name === "jax_enable_x64") dtypeConfig.enableX64 = Boolean(value);
+    if (name === "jax_threefry_partitionable") dtypeConfig.threefryPartitionable = Boolean(value);
+    if (name === "jax_platforms") setPlatforms(value === undefined || value === null || value === "" ? null : String(value));
     options[name] = value;
   },
   configRead(name: string): unknown {
-    if (!(name in options)) {
-      const e = new Error(`Unrecognized config option: ${name}`);
-      e.name = "AttributeError";
-      throw e;
-    }
-    return name === "jax_enable_x64" ? dtypeConfig.enableX64 : options[name];
+    if (!(name in options)) throw attributeError(`Unrecognized config option: ${name}`);
+    if (name === "jax_enable_x64") return dtypeConfig.enableX64;
+    if (name === "jax_threefry_partitionable") return dtypeConfig.threefryPartitionable;
+    return options[name];
   },
 };
 
+const describe = (d: Device): string => `${d.platform}|${d.id}|${d.deviceKind}`;
+
 export const devices = {
-  /** The default backend's platform: "cpu" unless a WebGPU device is the default. */
+  /** The default backend's platform: WebGPU when an adapter exists (and is allowed), else "cpu". */
   defaultBackend(): string {
-    return options.jax_platforms === "cpu" ? "cpu" : defaultDevice().platform;
+    return defaultBackend();
   },
-  /** The devices of a platform as `platform|id|kind` strings. */
-  deviceList(platform: string): string[] {
-    if (platform === "cpu") {
+  /** The devices of a platform (the default backend's when undefined) as `platform|id|kind`. */
+  deviceList(platform: string | undefined): string[] {
+    const ds = runtimeDevices(platform);
+    if (ds.length && ds[0].platform === "cpu") {
+      // CPU devices beyond the first are the sharding runtime's; their number is the option's.
       const n = options.jax_num_cpu_devices as number;
       return [...globalThis.Array(n).keys()].map((i) => `cpu|${i}|cpu`);
     }
-    const d = defaultDevice();
-    if (d.platform !== platform) {
-      const e = new Error(`Unknown backend ${platform}`);
-      e.name = "RuntimeError";
-      throw e;
-    }
-    return [`${d.platform}|${d.id}|${d.deviceKind}`];
+    return ds.map(describe);
   },
 };

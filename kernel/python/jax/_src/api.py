@@ -5,6 +5,7 @@ import contextlib
 
 from . import tree_util
 from .array import Array, from_js, to_value
+from .bridge import B
 from .config import config
 
 
@@ -21,8 +22,16 @@ def device_put(x, device=None, *, src=None, donate=False, may_alias=None):
 
         return tree_util.tree_map(lambda a: sharding.put(a, device), x)
 
+    from .devices import Device
+
+    if device is not None and not isinstance(device, Device):
+        raise TypeError(f"device_put: device must be a Device or a Sharding, got {device!r}")
+
     def put(a):
-        return a if isinstance(a, Array) else from_js(to_value(a))
+        v = a._handle() if isinstance(a, Array) else to_value(a)
+        if device is None:
+            return a if isinstance(a, Array) else from_js(B.devicePut(v, None, None))
+        return from_js(B.devicePut(v, device.platform, device.id))
 
     return tree_util.tree_map(put, x)
 

@@ -446,6 +446,7 @@ class Array:
         return lax.bitcast_convert_type(self, dtype)
 
     def block_until_ready(self):
+        B.blockUntilReady(self._h)
         return self
 
     def __jax_array__(self):

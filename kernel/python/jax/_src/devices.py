@@ -80,10 +80,8 @@ def default_backend():
 def devices(backend=None):
     """The devices of `backend` (default: the default backend), e.g. `[CpuDevice(id=0)]`."""
     _sync_cpu_count()
-    platform = backend.platform if isinstance(backend, Device) else (backend or default_backend())
-    if platform not in ("cpu", "webgpu", "gpu"):
-        raise RuntimeError(f"Unknown backend {platform}. Available backends are {sorted({'cpu', default_backend()})}")
-    return _parse(B.deviceList("webgpu" if platform == "gpu" else platform))
+    platform = backend.platform if isinstance(backend, Device) else backend
+    return _parse(B.deviceList(platform))
 
 
 def local_devices(process_index=None, backend=None, host_id=None):
