@@ -32,9 +32,10 @@ const MASK_BINARY: Partial<Record<string, SimdOp>> = {
 };
 /** JavaScript functions the kernels import (float64 → float64), by function index. */
 const IMPORTS = ["sin", "cos"] as const;
+const EXACT = { sin: IMPORTS.indexOf("sin"), cos: IMPORTS.indexOf("cos") };
 const MATH: Partial<Record<string, (f: FnBuilder, x: number) => number>> = {
   exp: expF32, log: logF32, tanh: tanhF32, logistic: logisticF32,
-  sin: (f, x) => sinCosF32(f, x, "sin", IMPORTS.indexOf("sin")), cos: (f, x) => sinCosF32(f, x, "cos", IMPORTS.indexOf("cos")),
+  sin: (f, x) => sinCosF32(f, x, ["sin"], EXACT).sin, cos: (f, x) => sinCosF32(f, x, ["cos"], EXACT).cos,
 };
 
 /** Whether a node can be computed on f32x4 lanes (bools as lane masks). */
@@ -91,6 +92,10 @@ export function compileWasm(k: Kernel): WasmKernel | null {
   const scalarBase = outBase + k.outputs.length * BLOCK * 4;
   const bytes = scalarBase + 16 * k.inputs.length;
 
+  // sin(x)/cos(x) pairs: the first emitted computes both; the second picks up its twin's result.
+  const twinUsed = new Set<string>();
+  for (const e of order) if (e.kind === "unary" && (e.op === "sin" || e.op === "cos")) twinUsed.add(`${e.op}(${keys.key(e.args[0])})`);
+  const pending = new Map<string, number>();
   const f = new FnBuilder(1, 2);
   const n = 0, i = f.i32Local(0), end = f.i32Local(1);
   const local = new Map<string, number>();
@@ -111,6 +116,19 @@ export function compileWasm(k: Kernel): WasmKernel | null {
         break;
       case "unary": {
         const a = arg(e.args[0]);
+        // sin and cos of one argument share their range reduction.
+        const twin = e.op === "sin" ? "cos" : e.op === "cos" ? "sin" : null;
+        if (twin && twinUsed.has(`${twin}(${keys.key(e.args[0])})`)) {
+          const both = sinCosF32(f, a, ["sin", "cos"], EXACT);
+          local.set(key, both[e.op as "sin" | "cos"]);
+          pending.set(`${twin}(${keys.key(e.args[0])})`, both[twin]);
+          return;
+        }
+        const shared = pending.get(`${e.op}(${keys.key(e.args[0])})`);
+        if (shared !== undefined) {
+          local.set(key, shared);
+          return;
+        }
         const math = MATH[e.op];
         if (math) {
           out = math(f, a);

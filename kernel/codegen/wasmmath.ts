@@ -81,11 +81,12 @@ const LOW_LOW = [0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23];
 const SIN_COS_LIMIT = 536870912;
 
 /**
- * sin or cos of x, with the argument reduced in float64. `exact` is the index of the imported
- * float64 Math.sin/Math.cos used for vectors with a huge lane.
+ * sin and/or cos of x (one range reduction for both). `exact` holds the indices of the imported
+ * float64 Math.sin/Math.cos used for vectors with a huge lane. Returns the result locals (-1 for
+ * a function not asked for).
  */
-export function sinCosF32(f: FnBuilder, x: number, which: "sin" | "cos", exact: number): number {
-  const h = f.v128(), k = f.v128(), rl = f.v128(), ql = f.v128(), r = f.v128(), q = f.v128(), z = f.v128(), s = f.v128(), c = f.v128(), out = f.v128();
+export function sinCosF32(f: FnBuilder, x: number, which: readonly ("sin" | "cos")[], exact: { sin: number; cos: number }): { sin: number; cos: number } {
+  const h = f.v128(), k = f.v128(), rl = f.v128(), ql = f.v128(), r = f.v128(), q = f.v128(), z = f.v128(), s = f.v128(), c = f.v128();
   // Moderate arguments (every lane below 2^13) reduce in float32, where k·C1 and k·C2 are exact.
   f.get(x).simd("f32x4.abs").f32x4(8192).simd("f32x4.ge").simd("v128.any_true").op("if").raw(0x40);
     for (const half of [0, 1]) {
@@ -119,17 +120,24 @@ export function sinCosF32(f: FnBuilder, x: number, which: "sin" | "cos", exact: 
   horner(f, z, [2.443315711809948e-5, -1.388731625493765e-3, 4.166664568298827e-2]);
   f.get(z).simd("f32x4.mul").get(z).simd("f32x4.mul").get(z).f32x4(-0.5).simd("f32x4.mul").simd("f32x4.add").f32x4(1).simd("f32x4.add").set(c);
   // Odd quadrants swap sin and cos; the sign comes from bit 1 of q (of q + 1 for cos).
-  const odd = which === "sin" ? c : s, even = which === "sin" ? s : c;
-  f.get(odd).get(even).get(q).i32x4(1).simd("v128.and").i32x4(1).simd("i32x4.eq").simd("v128.bitselect");
-  f.get(q);
-  if (which === "cos") f.i32x4(1).simd("i32x4.add");
-  f.i32x4(2).simd("v128.and").i32(30).simd("i32x4.shl").simd("v128.xor").set(out);
+  const result = (fn: "sin" | "cos"): number => {
+    const out = f.v128();
+    const odd = fn === "sin" ? c : s, even = fn === "sin" ? s : c;
+    f.get(odd).get(even).get(q).i32x4(1).simd("v128.and").i32x4(1).simd("i32x4.eq").simd("v128.bitselect");
+    f.get(q);
+    if (fn === "cos") f.i32x4(1).simd("i32x4.add");
+    f.i32x4(2).simd("v128.and").i32(30).simd("i32x4.shl").simd("v128.xor").set(out);
+    return out;
+  };
+  const outs = { sin: which.includes("sin") ? result("sin") : -1, cos: which.includes("cos") ? result("cos") : -1 };
   f.get(x).simd("f32x4.abs").f32x4(SIN_COS_LIMIT).simd("f32x4.gt").simd("v128.any_true").op("if").raw(0x40);
-  for (let lane = 0; lane < 4; lane++) {
-    f.get(out).get(x).lane("extract", lane).op("f64.promote_f32").call(exact).op("f32.demote_f64").lane("replace", lane).set(out);
+  for (const fn of which) {
+    for (let lane = 0; lane < 4; lane++) {
+      f.get(outs[fn]).get(x).lane("extract", lane).op("f64.promote_f32").call(exact[fn]).op("f32.demote_f64").lane("replace", lane).set(outs[fn]);
+    }
   }
   f.raw(0x0b);
-  return out;
+  return outs;
 }
 
 export function tanhF32(f: FnBuilder, x: number): number {
