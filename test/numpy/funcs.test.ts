@@ -117,7 +117,7 @@ describe("jnp functions traced to jaxprs vs NumPy", () => {
       assert.equal(outs.length, c.out.length, "number of outputs");
       const tol = LOOSE.has(c.fn) ? { rtol: 2e-4, atol: 2e-4 } : { rtol: 1e-5, atol: 1e-6 };
       // A constant output comes back as the literal it is (a JS scalar).
-      outs.forEach((o, k) => assertClose(o instanceof JaxValue ? o : jnp.asarray(o), c.out[k], { ...tol, msg: `${c.name} output ${k}` }));
+      outs.forEach((o, k) => assertClose(o instanceof JaxArray ? o : jnp.asarray(o), c.out[k], { ...tol, msg: `${c.name} output ${k}` }));
     });
   }
 });
