@@ -104,7 +104,7 @@ jax.debug.visualize_array_sharding(y)
 # %%
 import time
 
-def median_ms(f, arg, repeats=5):
+def median_ms(f, arg, repeats=3):
     f(arg).block_until_ready()  # warm-up (and compilation for the jitted versions)
     times = []
     for _ in range(repeats):

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { copyFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { loadFixture } from "../util.js";
-import { assertAllClose, flat, programs, readJson, runCli, tempDir } from "./run.js";
+import { assertAllClose, flat, programs, readJson, root, runCli, tempDir } from "./run.js";
 
 interface Fixture {
   reprs: { expr: string; repr: string }[];
@@ -199,6 +199,67 @@ describe("jaxnb run: Python programs", function () {
     assert.match(svg, /Waves/);
   });
 });
+
+describe("jaxnb run: the post (examples/jax-intro.py)", function () {
+  this.timeout(600_000);
+
+  it("prints 4 devices, plots both curves with 10000 points each, and writes notebook and report", async () => {
+    const dir = tempDir();
+    const out = path.join(dir, "intro.jaxnb");
+    const html = path.join(dir, "intro.html");
+    const r = await runCli(["run", path.join(root, "examples/jax-intro.py"), "--out", out, "--html", html], { env: { JAX_PLATFORMS: "cpu" } });
+    const nb = readJson<{ cells: { cell_type: string; source: string[]; outputs?: Output[] }[] }>(out);
+    const code = nb.cells.filter((c) => c.cell_type === "code");
+    const cellWith = (text: string) => code.find((c) => c.source.join("").includes(text))!;
+    // jax.device_count() after XLA_FLAGS is set through os.environ.
+    const count = cellWith("jax.device_count()").outputs!.find((o) => o.output_type === "execute_result");
+    assert.equal(count?.data?.["text/plain"], "4");
+    assert.match(r.stdout, /^4$/m);
+    // The plot: one chart, a line layer per curve, 10000 points each, matching NumPy/PyTorch.
+    const plots = cellWith("plt.plot(").outputs!.filter((o) => o.data?.["application/vnd.vegalite.v5+json"]);
+    assert.equal(plots.length, 1);
+    const layers = (plots[0].data!["application/vnd.vegalite.v5+json"] as Spec).layer!;
+    assert.equal(layers.length, 2);
+    const [f, df] = layers.map((l) => l.data.values as { x: number; y: number }[]);
+    assert.equal(f.length, 10000);
+    assert.equal(df.length, 10000);
+    const every = (xs: number[]) => xs.filter((_, i) => i % 97 === 0);
+    assertAllClose(every(f.map((p) => p.x)), every(fx.post.x), "x", 1e-6, 1e-6);
+    assertAllClose(every(f.map((p) => p.y)), every(fx.post.f), "f(x)", 1e-5, 1e-5);
+    assertAllClose(every(df.map((p) => p.y)), every(fx.post.df), "f'(x)", 1e-4, 1e-3);
+    assert.deepEqual(layers[0].encoding.color.legend.values, ["f(x)", "f'(x)"]);
+    // The sharding cell: with the sharding runtime, the grid names CPU 0–3; until it exists,
+    // placing data with a NamedSharding is the one error, at that cell.
+    const sharding = cellWith("visualize_array_sharding").outputs!;
+    if (existsSync(path.join(root, "kernel/sharding/index.ts"))) {
+      assert.equal(r.code, 0, r.stderr);
+      const text = sharding.map((o) => String(o.data?.["text/plain"] ?? o.text ?? "")).join("");
+      for (const d of [0, 1, 2, 3]) assert.match(text, new RegExp(`CPU ${d}`));
+    } else {
+      assert.equal(r.code, 1);
+      assert.equal(sharding[0]?.ename, "NotImplementedError", r.stderr);
+    }
+    // The report works offline: vega-embed inlined, the chart's data in it, no remote scripts.
+    const report = readFileSync(html, "utf8");
+    assert.match(report, /vegaEmbed\("#vis0"/);
+    assert.ok(!/<script[^>]+src=/.test(report));
+    assert.match(report, /My Brief Introduction to JAX/);
+  });
+
+  it("keeps examples/jax-intro.jaxnb the same program as examples/jax-intro.py", async () => {
+    const dir = tempDir();
+    const converted = path.join(dir, "intro.jaxnb");
+    assert.equal((await runCli(["convert", path.join(root, "examples/jax-intro.py"), converted])).code, 0);
+    assert.deepEqual(readJson(path.join(root, "examples/jax-intro.jaxnb")), readJson(converted));
+  });
+});
+
+interface Output {
+  output_type: string;
+  data?: Record<string, unknown>;
+  text?: string[];
+  ename?: string;
+}
 
 interface Layer {
   data: { values: Record<string, unknown>[] };

@@ -43,7 +43,8 @@ describe("kernel process", function () {
 
   before(async () => {
     const start = Date.now();
-    k = startKernel();
+    // The CPU platform, as the post's notebook uses (several CPU devices from XLA_FLAGS).
+    k = startKernel({ JAX_PLATFORMS: "cpu" });
     await k.ready;
     const ready = Date.now() - start;
     const first = await run(k, "import jax.numpy as jnp\njnp.arange(3) + 1");
