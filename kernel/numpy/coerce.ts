@@ -5,7 +5,7 @@
  * `jax/_src/numpy/util.py`'s promote_dtypes / promote_shapes do.
  */
 
-import { type Value, JaxValue, TypedScalar, getAval, bind1 } from "../ir/core.js";
+import { type Value, JaxValue, Tracer, TypedScalar, getAval, bind1 } from "../ir/core.js";
 import {
   type DType, type TypedKind, canonicalize, defaultFloat, defaultInt, iinfo, isBool, isFloat, isInt,
   parseDType, resultType,
@@ -298,10 +298,10 @@ export const sizeOf = (x: ArrayLike): number => prod(shapeOf(x));
 export function concreteInt(x: unknown, what: string): number {
   let v: unknown = x;
   if (x instanceof JaxValue) {
-    if (!(x instanceof Array) && !(x instanceof TypedScalar)) {
-      throw new TypeError(`${what} must be a concrete integer (not a traced value): got ${String(x)}`);
-    }
-    v = x.item();
+    // A tracer may know its value (JAX's to_concrete_value: JVP tracers of concrete primals).
+    const c = x instanceof Tracer ? x.toConcrete() : (x as Array | TypedScalar);
+    if (!c) throw new TypeError(`${what} must be a concrete integer (not a traced value): got ${String(x)}`);
+    v = c.item();
   }
   if (typeof v !== "number" || !Number.isInteger(v)) throw new TypeError(`${what} must be an integer, got ${String(v)}`);
   return v;
