@@ -6,6 +6,7 @@
 
 import type { Backend } from "./backend.js";
 import { CpuBackend } from "./cpu.js";
+import { CpuThreadBackend, cpuDeviceCount } from "./cpu-threads.js";
 import { WebGpuBackend } from "./webgpu.js";
 
 export type Platform = "cpu" | "webgpu";
@@ -27,8 +28,18 @@ const cpu0 = new Device("cpu", 0, cpuBackend, "cpu");
 
 export const cpuDevice = (): Device => cpu0;
 
-/** The CPU devices. */
-export const cpuDevices = (): Device[] => [cpu0];
+const cpuList: Device[] = [cpu0];
+
+/**
+ * The CPU devices: device 0 runs kernels on the calling thread, devices 1… each on its own thread
+ * (cpu-threads.ts). Their number is read at every query (XLA_FLAGS, jax_num_cpu_devices); devices
+ * beyond a later, smaller count stay valid for the arrays they hold.
+ */
+export function cpuDevices(): Device[] {
+  const n = cpuDeviceCount();
+  while (cpuList.length < n) cpuList.push(new Device("cpu", cpuList.length, new CpuThreadBackend(cpuList.length), "cpu"));
+  return cpuList.slice(0, n);
+}
 
 // ---- WebGPU discovery ---------------------------------------------------------------------------
 

@@ -1,0 +1,255 @@
+/**
+ * @file CPU devices 1…N-1: each runs compiled CPU kernels in its own worker thread (device 0
+ * stays on the calling thread, for latency). Buffers are SharedArrayBuffers, so handing work to a
+ * device copies nothing: a dispatch posts the kernel's id and its buffers' ids and returns at
+ * once; reads wait (Atomics) until the device has run everything queued before them. The number
+ * of CPU devices is read at every device query (XLA_FLAGS or jax_num_cpu_devices).
+ *
+ * With more devices than cores it still works — the threads take turns on the cores, so sharded
+ * work runs no faster than with one device per core (and each extra thread costs a little).
+ */
+
+import { createRequire } from "node:module";
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { MessageChannel, type MessagePort, Worker, receiveMessageOnPort } from "node:worker_threads";
+import type { DType } from "../ir/dtype.js";
+import type { HostData } from "../ir/rules.js";
+import type { Kernel } from "../codegen/exp.js";
+import { type Backend, type Buffer, type Executable } from "./backend.js";
+import { CpuBuffer } from "./cpu.js";
+
+// ---- how many CPU devices ----------------------------------------------------------------------
+
+let explicitCount: number | null = null;
+const FLAG = /--xla_force_host_platform_device_count=(\d+)/;
+
+/** `jax_num_cpu_devices` (null: follow XLA_FLAGS again). */
+export function setCpuDeviceCount(n: number | null): void {
+  if (n !== null && (!Number.isInteger(n) || n < 1)) throw new TypeError(`jax_num_cpu_devices must be a positive integer, got ${String(n)}`);
+  explicitCount = n;
+}
+
+/** The number of CPU devices now: jax_num_cpu_devices if set, else XLA_FLAGS's count, else 1. */
+export function cpuDeviceCount(): number {
+  if (explicitCount !== null) return explicitCount;
+  const m = FLAG.exec(process.env.XLA_FLAGS ?? "");
+  return m ? Math.max(1, Number(m[1])) : 1;
+}
+
+// ---- the protocol ----------------------------------------------------------------------------------
+
+/** Commands to a device thread, run in order. */
+export type ThreadCommand =
+  | { readonly op: "buf"; readonly id: number; readonly data: SharedArrayBuffer }
+  | { readonly op: "drop"; readonly id: number }
+  | { readonly op: "compile"; readonly id: number; readonly kernel: Kernel }
+  | { readonly op: "run"; readonly exe: number; readonly ins: readonly number[]; readonly outs: readonly number[] };
+
+/** Slots of the control words shared with a device thread. */
+export const CTL = { POSTED: 0, DONE: 1, FAILED: 2 } as const;
+
+export interface ThreadData {
+  readonly url: string;
+  readonly tsx: string | undefined;
+  readonly ctl: SharedArrayBuffer;
+  readonly port: MessagePort;
+}
+
+function workerUrl(): string {
+  const here = import.meta.url;
+  if (here.endsWith(".ts")) return new URL("./cpu-worker.ts", here).href;
+  // Bundled: the worker is emitted as out/kernel/cpu-worker.js, next to the kernel's bundles
+  // (or one level down from a bundle at out/).
+  for (const rel of ["./cpu-worker.js", "./kernel/cpu-worker.js"]) {
+    const u = new URL(rel, here);
+    if (existsSync(fileURLToPath(u))) return u.href;
+  }
+  return new URL("./cpu-worker.js", here).href;
+}
+
+/** tsx's ESM loader API, to run the .ts sources in a thread that did not inherit a loader. */
+function tsxLoader(): string | undefined {
+  if (!import.meta.url.endsWith(".ts")) return undefined;
+  try {
+    const pkgPath = createRequire(import.meta.url).resolve("tsx/package.json");
+    const pkg = JSON.parse(readFileSync(pkgPath, "utf8")) as { exports: Record<string, { import: { default: string } }> };
+    return pathToFileURL(path.join(path.dirname(pkgPath), pkg.exports["./esm/api"].import.default)).href;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A plain-JS stub that loads the worker module and reports a failure to load as an error. */
+const BOOTSTRAP = `
+const { workerData } = require("node:worker_threads");
+import(workerData.url).catch(async (e) => {
+  if (e && e.code === "ERR_UNKNOWN_FILE_EXTENSION" && workerData.tsx) {
+    (await import(workerData.tsx)).register();
+    return import(workerData.url + "?tsx");
+  }
+  throw e;
+}).catch((e) => {
+  workerData.port.postMessage({ error: "CPU device thread failed to start: " + ((e && e.message) || e) });
+  const c = new Int32Array(workerData.ctl);
+  Atomics.store(c, ${CTL.FAILED}, 1);
+  Atomics.notify(c, ${CTL.DONE});
+});`;
+
+// ---- the backend -----------------------------------------------------------------------------------
+
+class ThreadExecutable implements Executable {
+  constructor(readonly kernel: Kernel, readonly id: number) {}
+}
+
+/** How long a read waits for a device thread before declaring it stuck. */
+const TIMEOUT_MS = 600_000;
+
+/** The backend of one CPU device that runs on its own thread. */
+export class CpuThreadBackend implements Backend {
+  readonly platform = "cpu" as const;
+  readonly stats = { compiles: 0, dispatches: 0 };
+  private thread: { readonly worker: Worker; readonly port: MessagePort; readonly ctl: Int32Array } | null = null;
+  private queue: ThreadCommand[] = [];
+  /** Commands queued so far (sent or not): the thread's DONE counter catches up with it. */
+  private queued = 0;
+  private nextExe = 1;
+  private nextBuf = 1;
+  private readonly ids = new WeakMap<CpuBuffer, number>();
+  /** Freed buffers, reusable once the thread has run every command queued before the free. */
+  private freed: { buf: CpuBuffer; after: number }[] = [];
+  private pool = new Map<number, CpuBuffer[]>();
+  private pooledBytes = 0;
+  poolLimit = 256 << 20;
+
+  constructor(readonly deviceId: number) {}
+
+  // ---- memory ----
+
+  alloc(bytes: number): CpuBuffer {
+    const n = Math.max(bytes, 0);
+    this.recycle();
+    const reuse = this.pool.get(n)?.pop();
+    if (reuse) {
+      this.pooledBytes -= n;
+      return reuse;
+    }
+    return new CpuBuffer(new SharedArrayBuffer(n));
+  }
+  free(buf: Buffer): void {
+    const b = buf as CpuBuffer;
+    if (!this.ids.has(b)) {
+      this.keep(b);
+      return;
+    }
+    this.freed.push({ buf: b, after: this.queued });
+  }
+  /** Moves freed buffers the thread is done with into the pool (or lets them go). */
+  private recycle(): void {
+    if (!this.freed.length || !this.thread) return;
+    const done = Atomics.load(this.thread.ctl, CTL.DONE);
+    const still: { buf: CpuBuffer; after: number }[] = [];
+    for (const f of this.freed) {
+      if (done >= f.after) this.keep(f.buf);
+      else still.push(f);
+    }
+    this.freed = still;
+  }
+  private keep(b: CpuBuffer): void {
+    if (b.bytes < 4096 || this.pooledBytes + b.bytes > this.poolLimit) {
+      const id = this.ids.get(b);
+      if (id !== undefined) {
+        this.ids.delete(b);
+        this.enqueue({ op: "drop", id });
+      }
+      return;
+    }
+    let list = this.pool.get(b.bytes);
+    if (!list) this.pool.set(b.bytes, (list = []));
+    list.push(b);
+    this.pooledBytes += b.bytes;
+  }
+  /** Writes into a buffer no queued command uses (fresh or recycled), so no wait is needed. */
+  write(buf: Buffer, data: Uint8Array): void {
+    new Uint8Array((buf as CpuBuffer).data).set(data);
+  }
+  read(buf: Buffer, dtype: DType, size: number): HostData {
+    this.sync();
+    return (buf as CpuBuffer).view(dtype, size).slice() as HostData;
+  }
+
+  // ---- kernels ----
+
+  compile(kernel: Kernel): ThreadExecutable {
+    this.stats.compiles++;
+    const exe = new ThreadExecutable(kernel, this.nextExe++);
+    this.enqueue({ op: "compile", id: exe.id, kernel });
+    return exe;
+  }
+  dispatch(exe: Executable, inputs: readonly Buffer[], outputs: readonly Buffer[]): void {
+    this.stats.dispatches++;
+    const ins = inputs.map((b) => this.idOf(b as CpuBuffer));
+    const outs = outputs.map((b) => this.idOf(b as CpuBuffer));
+    this.enqueue({ op: "run", exe: (exe as ThreadExecutable).id, ins, outs });
+    if (this.queue.length >= 64) this.flush();
+  }
+  private idOf(b: CpuBuffer): number {
+    let id = this.ids.get(b);
+    if (id === undefined) {
+      id = this.nextBuf++;
+      this.ids.set(b, id);
+      this.enqueue({ op: "buf", id, data: b.data as SharedArrayBuffer });
+    }
+    return id;
+  }
+  private enqueue(c: ThreadCommand): void {
+    this.queue.push(c);
+    this.queued++;
+  }
+
+  // ---- the thread ----
+
+  private start() {
+    if (this.thread) return this.thread;
+    const ctl = new Int32Array(new SharedArrayBuffer(4 * 3));
+    const { port1, port2 } = new MessageChannel();
+    const data: ThreadData = { url: workerUrl(), tsx: tsxLoader(), ctl: ctl.buffer as SharedArrayBuffer, port: port2 };
+    const worker = new Worker(BOOTSTRAP, { eval: true, workerData: data, transferList: [port2], name: `jaxnb CPU ${this.deviceId}` });
+    worker.unref();
+    port1.unref();
+    return (this.thread = { worker, port: port1, ctl });
+  }
+
+  /** Sends queued commands to the thread, which starts on them at once. */
+  flush(): void {
+    if (!this.queue.length) return;
+    const t = this.start();
+    t.port.postMessage(this.queue);
+    this.queue = [];
+    Atomics.add(t.ctl, CTL.POSTED, 1);
+    Atomics.notify(t.ctl, CTL.POSTED);
+  }
+
+  /** Waits until the thread has run everything queued (block_until_ready); raises its errors. */
+  sync(): void {
+    this.flush();
+    const t = this.thread;
+    if (!t) return;
+    const start = Date.now();
+    for (;;) {
+      if (Atomics.load(t.ctl, CTL.FAILED)) this.raise();
+      const done = Atomics.load(t.ctl, CTL.DONE);
+      if (done >= this.queued) break;
+      if (Date.now() - start > TIMEOUT_MS) throw new Error(`CPU device ${this.deviceId} did not finish its work within ${TIMEOUT_MS / 1000} s`);
+      Atomics.wait(t.ctl, CTL.DONE, done, 1000);
+    }
+    this.recycle();
+  }
+  private raise(): never {
+    const t = this.thread!;
+    const msg = receiveMessageOnPort(t.port)?.message as { error?: string } | undefined;
+    Atomics.store(t.ctl, CTL.FAILED, 0);
+    throw new Error(msg?.error ?? `CPU device ${this.deviceId} failed`);
+  }
+}
