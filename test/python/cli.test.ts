@@ -73,6 +73,19 @@ describe("jaxnb run: Python programs", function () {
     for (const [name, want] of Object.entries(expected)) assert.equal(lines.get(name), want, name);
   });
 
+  it("releases buffers when Python arrays die, but not those the runtime still uses", async () => {
+    const r = await runCli(["run", path.join(programs, "memory.py")]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, [
+      "released after del: True",
+      "shared array kept while another Python array holds it: True [0.0, 1.0, 2.0]",
+      "jit with a closed-over array: [2.0, 3.0, 4.0]",
+      "constant kept for the jitted function: True [3.0, 4.0, 5.0]",
+      "loop of temporaries: 1225.0",
+      "",
+    ].join("\n"));
+  });
+
   it("exits 1 on an uncaught error, the traceback pointing at the file's lines without internal frames", async () => {
     const dir = tempDir();
     const file = path.join(dir, "fails.py");

@@ -385,12 +385,8 @@ class Array:
     any = _method("any")
     argmax = _method("argmax")
     argmin = _method("argmin")
-    argpartition = _method("argpartition")
     argsort = _method("argsort")
-    astype = _method("astype")
-    choose = _method("choose")
     clip = _method("clip")
-    compress = _method("compress")
     conj = _method("conj")
     conjugate = _method("conjugate")
     cumprod = _method("cumprod")
@@ -415,6 +411,10 @@ class Array:
     take = _method("take")
     trace = _method("trace")
     var = _method("var")
+
+    def astype(self, dtype, copy=False, device=None):
+        """This array converted to `dtype` (JAX's convert_element_type)."""
+        return from_js(B.method("astype", self._h, to_js([dtypes.name_or_none(dtype)])))
 
     def reshape(self, *shape, order="C"):
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):

@@ -13,11 +13,9 @@ from jax._src.dtypes import (  # noqa: F401
 )
 from jax._src.numpy_api import build_namespace as _build
 
-_namespace = _build()
-linalg = None  # replaced below by the submodule
-globals().update({k: v for k, v in _namespace.items() if "." not in k})
+globals().update({k: v for k, v in _build().items() if "." not in k})
 
-from . import linalg  # noqa: E402,F811
+from . import linalg  # noqa: E402
 
 pi = _math.pi
 e = _math.e
@@ -64,6 +62,11 @@ class iinfo:
 
     def __repr__(self):
         return f"iinfo(min={self.min}, max={self.max}, dtype={self.dtype.name})"
+
+
+def astype(x, dtype, /, *, copy=False, device=None):
+    """`x` converted to `dtype` (the array API's astype)."""
+    return asarray(x).astype(dtype)  # noqa: F821
 
 
 def _kind(x):
