@@ -69,6 +69,43 @@ export type StageFn = (prim: string, args: readonly Value[], params: Params) => 
  */
 export type PartialEvalRule = (args: Value[], unknown: boolean[], params: Params, stage: StageFn) => Value[];
 
+/**
+ * An array's layout over a mesh of devices: for each dimension, the mesh axes splitting it (major
+ * to minor; empty: not split). Axes a layout does not mention replicate the array.
+ */
+export type ArraySpec = readonly (readonly string[])[];
+
+/** Mesh axes over which per-device results are partial and must be combined (an all-reduce). */
+export interface ShardReduce {
+  readonly axes: readonly string[];
+  readonly op: "sum" | "max" | "min" | "prod" | "and" | "or";
+}
+
+/** What a sharding rule decides for one equation (see `ShardRule`). */
+export interface ShardResult {
+  /** The layout each input must have; inputs in another layout are resharded first. */
+  readonly ins: readonly ArraySpec[];
+  /** The layout of each output, as computed per device. */
+  readonly outs: readonly ArraySpec[];
+  /** Per output: partial results to combine across devices (null or absent: complete). */
+  readonly reduce?: readonly (ShardReduce | null)[];
+  /** Params of the per-device equation, when shape-carrying params must be made local. */
+  readonly params?: Params;
+}
+
+/** The sizes of the mesh axes a sharding rule sees. */
+export interface ShardContext {
+  axisSize(name: string): number;
+}
+
+/**
+ * SPMD partitioning (kernel/sharding): given the layouts of the inputs, how the primitive runs on
+ * each device's blocks — which layouts it needs, what layouts it produces, which outputs are
+ * partial (e.g. a sum over a split axis: partial sums per device, then an all-reduce). Returns
+ * null when it cannot run on blocks; the partitioner then gathers the inputs to one device.
+ */
+export type ShardRule = (specs: readonly ArraySpec[], avals: readonly ShapedArray[], params: Params, ctx: ShardContext) => ShardResult | null;
+
 /** All the rules of one primitive, side by side. */
 export interface PrimitiveRules {
   /** Output avals from input avals; raises JAX's errors for bad shapes and dtypes. */
@@ -84,4 +121,10 @@ export interface PrimitiveRules {
    * unknown input is staged whole (known inputs become residuals), as for ordinary primitives.
    */
   readonly partialEval?: PartialEvalRule;
+  /**
+   * Optional: how the primitive runs on sharded operands. Without it, an equation whose inputs
+   * are all replicated runs on every device as it is, and one with a split input is computed on
+   * one device from gathered inputs, its results then re-split (correct, slower; logged).
+   */
+  readonly shard?: ShardRule;
 }
