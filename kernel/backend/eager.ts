@@ -35,13 +35,15 @@ function pickDevice(args: readonly Value[]): Device {
 
 const kernelCache = new Map<string, { groups: { exe: Executable; outs: number[] }[] }>();
 
-// Cache keys are built on every eager op: memoize their parts on the (reused) objects.
-const paramKeys = new WeakMap<Params, string>();
+// Cache keys are built on every eager op: params of numbers, strings, booleans, null and flat
+// arrays of those (nearly all of them) are keyed by hand; anything else through JSON.
 function paramsKey(params: Params): string {
-  let k = paramKeys.get(params);
-  if (k === undefined) {
-    k = JSON.stringify(params, (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? String(v) : v));
-    paramKeys.set(params, k);
+  let k = "";
+  for (const name in params) {
+    const v = params[name];
+    if (v === null || typeof v === "number" || typeof v === "boolean") k += `${name}=${String(v)};`;
+    else if (globalThis.Array.isArray(v) && v.every((x: unknown) => x === null || typeof x === "number")) k += `${name}=[${v.map(String).join(",")}];`;
+    else k += `${name}=${JSON.stringify(v, (_k, x) => (typeof x === "number" && !Number.isFinite(x) ? String(x) : x))};`;
   }
   return k;
 }
