@@ -142,3 +142,15 @@ describe("nested lists and typed arrays as input", () => {
     assert.match(String(x), /^Array\(\[0, 1, 2, \.\.\., 5, 6, 0\], dtype=int32\)$/);
   });
 });
+
+describe("shape queries", () => {
+  it("ndim, shape, size and broadcast_shapes answer with JS numbers", () => {
+    const x = jnp.zeros([2, 3]);
+    assert.equal(jnp.ndim(x), 2);
+    assert.deepEqual(jnp.shape(x), [2, 3]);
+    assert.equal(jnp.size(x), 6);
+    assert.equal(jnp.ndim(3), 0);
+    assert.deepEqual(jnp.broadcastShapes([[2, 1], [3], []]), [2, 3]);
+    assert.throws(() => jnp.broadcastShapes([[2], [3]]), /Incompatible shapes for broadcasting/);
+  });
+});
