@@ -107,6 +107,8 @@ async function start(): Promise<PyodideInterface> {
   // A snapshot carries the environment it was made in: set this process's now.
   py.runPython(`import os, json\nos.environ.update(json.loads(${JSON.stringify(JSON.stringify(data.env))}))`);
   py.setInterruptBuffer(new Uint8Array(data.interrupt));
+  // The process's stdin carries the protocol: Python must never read it.
+  py.setStdin({ error: true });
   copyTree(py, pythonSource, pythonTarget);
   if (data.cwd) {
     try {

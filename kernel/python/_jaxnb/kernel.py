@@ -25,11 +25,16 @@ def _excepthook(etype, value, tb):
     traceback.print_exception(etype, value, tb, file=sys.__stderr__)
 
 
+def _no_input(prompt=""):
+    raise OSError("input() is not supported: a jaxnb kernel has no standard input")
+
+
 def init(cwd):
     sys.stdout = streams.stdout
     sys.stderr = streams.stderr
     sys.excepthook = _excepthook
     builtins.display = display.display
+    builtins.input = _no_input
     if cwd and os.path.isdir(cwd):
         os.chdir(cwd)
     _namespace.setdefault("__builtins__", builtins)
