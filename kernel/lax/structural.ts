@@ -11,12 +11,22 @@ import { type MaybeZero, UndefinedPrimal, Zero } from "../ir/rules.js";
 import { type Exp, type Index, index, i32, view, cast, mapViews, ravel, unravel, reduce, ridx, binary } from "../codegen/exp.js";
 import { bdimAtFront, elementwiseBatch, linearJvp, tangentAval } from "./helpers.js";
 import { ValueError } from "./errors.js";
+import { ppEqnDefault, registerPpEqnRule } from "../ir/print.js";
 
 // ---- broadcast_in_dim ------------------------------------------------------------------------
 
 export function broadcastInDim(x: Value, shape: Shape, broadcastDimensions: readonly number[]): Value {
   return bind1("broadcast_in_dim", [x], { shape: [...shape], broadcast_dimensions: [...broadcastDimensions], sharding: null });
 }
+
+// Printed as JAX prints it: the shape and sharding are implied by the binder's type, and empty
+// broadcast_dimensions are not shown.
+registerPpEqnRule("broadcast_in_dim", (eqn, ctx) => {
+  const { shape: _s, sharding: _sh, ...rest } = eqn.params;
+  const params: Record<string, unknown> = { ...rest };
+  if ((params.broadcast_dimensions as number[]).length === 0) delete params.broadcast_dimensions;
+  return ppEqnDefault(eqn, ctx, params);
+});
 
 definePrimitive("broadcast_in_dim", {
   abstractEval: ([x], p) => {
@@ -143,6 +153,12 @@ definePrimitive("transpose", {
 export function convertElementType(x: Value, dtype: DType, weakType = false): Value {
   return bind1("convert_element_type", [x], { new_dtype: canonicalize(dtype), weak_type: weakType, sharding: null });
 }
+
+// The sharding is implied by the binder's type (JAX's _convert_elt_type_pp_rule).
+registerPpEqnRule("convert_element_type", (eqn, ctx) => {
+  const { sharding: _sh, ...params } = eqn.params;
+  return ppEqnDefault(eqn, ctx, params);
+});
 
 definePrimitive("convert_element_type", {
   abstractEval: ([x], p) => [new ShapedArray(x.shape, p.new_dtype as DType, p.weak_type as boolean)],

@@ -33,21 +33,30 @@ describe("jaxpr printer", () => {
     ].join("\n"));
   });
 
-  it("breaks an equation's params one per line when the equation is too long, params sorted by name", () => {
+  it("hides broadcast_in_dim's shape and sharding (implied by the binder's type), as JAX does", () => {
     const j = makeJaxpr((x: Value) => lax.reduceSum(lax.broadcastInDim(x, [2, 3], [1]), [0]))(f32(3));
-    assert.equal(
-      printJaxpr(j),
-      [
-        "{ lambda ; a:f32[3]. let",
-        "    b:f32[2,3] = broadcast_in_dim[",
-        "      broadcast_dimensions=(1,)",
-        "      shape=(2, 3)",
-        "      sharding=None",
-        "    ] a",
-        "    c:f32[3] = reduce_sum[axes=(0,) out_sharding=None] b",
-        "  in (c,) }",
-      ].join("\n"),
-    );
+    assert.equal(printJaxpr(j), [
+      "{ lambda ; a:f32[3]. let",
+      "    b:f32[2,3] = broadcast_in_dim[broadcast_dimensions=(1,)] a",
+      "    c:f32[3] = reduce_sum[axes=(0,) out_sharding=None] b",
+      "  in (c,) }",
+    ].join("\n"));
+    const k = makeJaxpr((x: Value) => lax.broadcastInDim(x, [4], []))(f32());
+    assert.equal(printJaxpr(k), "{ lambda ; a:f32[]. let b:f32[4] = broadcast_in_dim a in (b,) }");
+  });
+
+  it("breaks an equation's params one per line when the equation is too long, params sorted by name", () => {
+    const j = makeJaxpr(() => lax.broadcastedIota("int32", [1000, 1000, 1000], 0))();
+    assert.equal(printJaxpr(j), [
+      "{ lambda ; . let",
+      "    a:i32[1000,1000,1000] = iota[",
+      "      dimension=0",
+      "      dtype=int32",
+      "      shape=(1000, 1000, 1000)",
+      "      sharding=None",
+      "    ] ",
+      "  in (a,) }",
+    ].join("\n"));
   });
 
   it("prints float literals as Python prints the float32 value widened to a double", () => {

@@ -90,11 +90,7 @@ describe("lax.cond", () => {
       const j = makeJaxpr((i: Value, v: Value) => lax.switch(i, branches, v))(new ShapedArray([], "int32"), f32());
       assert.equal(printJaxpr(j), [
         "{ lambda ; a:i32[] b:f32[]. let",
-        "    c:i32[] = convert_element_type[",
-        "      new_dtype=int32",
-        "      sharding=None",
-        "      weak_type=False",
-        "    ] a",
+        "    c:i32[] = convert_element_type[new_dtype=int32 weak_type=False] a",
         "    d:i32[] = clamp 0:i32[] c 2:i32[]",
         "    e:f32[] = cond[",
         "      branches=(",
@@ -145,11 +141,7 @@ describe("lax.cond", () => {
       const j = makeJaxpr((p: Value, v: Value) => lax.cond(p, lax.sin, lax.cos, v))(new ShapedArray([], "bool"), f32(3));
       assert.equal(printJaxpr(j), [
         "{ lambda ; a:bool[] b:f32[3]. let",
-        "    c:i32[] = convert_element_type[",
-        "      new_dtype=int32",
-        "      sharding=None",
-        "      weak_type=False",
-        "    ] a",
+        "    c:i32[] = convert_element_type[new_dtype=int32 weak_type=False] a",
         "    d:f32[3] = cond[",
         "      branches=(",
         "        { lambda ; e:f32[3]. let f:f32[3] = cos e in (f,) }",

@@ -57,11 +57,7 @@ describe("lax structural primitives", () => {
         "{ lambda ; a:f32[1,3]. let",
         "    b:f32[3] = squeeze[dimensions=(0,)] a",
         "    c:f32[3] = rev[dimensions=(0,)] b",
-        "    d:f32[1,1,3] = broadcast_in_dim[",
-        "      broadcast_dimensions=(1, 2)",
-        "      shape=(1, 1, 3)",
-        "      sharding=None",
-        "    ] a",
+        "    d:f32[1,1,3] = broadcast_in_dim[broadcast_dimensions=(1, 2)] a",
         "    e:i32[3] = iota[dimension=0 dtype=int32 shape=(3,) sharding=None] ",
         "  in (c, d, e) }",
       ].join("\n"));
