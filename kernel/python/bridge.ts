@@ -157,9 +157,13 @@ export const bridge = {
     const flat = jsList(data) as number[];
     return give(Array.fromHost(flat, jsList(shape) as number[], parseDType(dtype), { weak }), true);
   },
-  /** The elements, row-major, as numbers (booleans as 0/1). */
-  toNumbers(x: JaxValue): number[] {
-    return (concreteOrError(x, "The problem arose with the `tolist` method.") as Array).toNumbers();
+  /**
+   * The elements, row-major, as their typed array (Python reads it as a memoryview), or as
+   * numbers for the 16-bit float types, whose bits need decoding.
+   */
+  hostData(x: JaxValue): unknown {
+    const a = concreteOrError(x, "The problem arose with the `tolist` method.") as Array;
+    return a.dtype === "float16" || a.dtype === "bfloat16" ? a.toNumbers() : a.data();
   },
   item(x: JaxValue): number | boolean {
     const c = concreteOrError(x, "The problem arose with the `item` method.");

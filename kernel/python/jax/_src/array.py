@@ -339,7 +339,16 @@ class Array:
         return _python_scalar(v, self._dtype.name)
 
     def tolist(self):
-        flat = [_python_scalar(v, self._dtype.name) for v in B.toNumbers(self._h)]
+        data = B.hostData(self._h)
+        name = self._dtype.name
+        # Typed arrays arrive as memoryviews: converting those is C-speed.
+        flat = data.to_py()
+        if isinstance(flat, memoryview):
+            flat = flat.tolist()
+        if name == "bool":
+            flat = [bool(v) for v in flat]
+        elif name in ("float16", "bfloat16"):
+            flat = [float(v) for v in flat]
         return _nest(flat, self._shape)
 
     # -- sequences --
