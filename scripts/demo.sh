@@ -1,10 +1,32 @@
 #!/usr/bin/env bash
-# The main job: set up, then run the post's program (examples/jax-intro.py) through the jaxnb
-# CLI — a kernel process with Pyodide and the TypeScript runtime — printing each cell's output
-# and writing the executed notebook and an HTML report (plots included) under out/.
+# The main job, on a fresh machine: set everything up, run the post's program through the jaxnb
+# CLI (printing each cell's output; the executed notebook and an HTML report go under out/),
+# then build the extension and serve a real VS Code (code-server) on http://127.0.0.1:8080 with
+# the extension installed and the post's notebook open. Ctrl+C stops the server.
+# JAXNB_DEMO_NO_SERVER=1 stops after the CLI run; JAXNB_DEMO_PORT picks another port.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 mkdir -p out
 bin/jaxnb run examples/jax-intro.py --out out/jax-intro.jaxnb --html out/jax-intro.html
 echo "Executed notebook: out/jax-intro.jaxnb; report: out/jax-intro.html"
+[ "${JAXNB_DEMO_NO_SERVER:-0}" = 1 ] && exit 0
+
+cs_dir=$(bash scripts/setup-vscode.sh)
+cs="$cs_dir/node_modules/.bin/code-server"
+bash scripts/package.sh linux-x64 >/dev/null
+demo="${JAXNB_DEMO_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/jaxnb/demo}"
+mkdir -p "$demo/user-data/User" "$demo/workspace"
+# A copy of the example, so the repository's notebook is never changed by running it.
+cp -n examples/jax-intro.jaxnb "$demo/workspace/" 2>/dev/null || true
+cat > "$demo/user-data/User/settings.json" <<'JSON'
+{ "workbench.startupEditor": "none", "telemetry.telemetryLevel": "off", "update.mode": "none",
+  "extensions.autoCheckUpdates": false, "workbench.tips.enabled": false }
+JSON
+export XDG_CONFIG_HOME="$demo/xdg-config" XDG_DATA_HOME="$demo/xdg-data"
+"$cs" --extensions-dir "$demo/extensions" --user-data-dir "$demo/user-data" --install-extension dist/jaxnb-linux-x64.vsix --force >/dev/null
+port="${JAXNB_DEMO_PORT:-8080}"
+echo
+echo "VS Code with jaxnb: http://127.0.0.1:$port/?folder=$demo/workspace  (open jax-intro.jaxnb, pick \"JAX (CPU)\", Run All)"
+exec "$cs" --auth none --bind-addr "127.0.0.1:$port" --user-data-dir "$demo/user-data" --extensions-dir "$demo/extensions" \
+  --disable-telemetry --disable-update-check "$demo/workspace" "$demo/workspace/jax-intro.jaxnb"
