@@ -11,13 +11,15 @@ import numpy as np
 
 
 def timeit(fn, repeats):
+    """Wall and CPU (all threads of the process) milliseconds of each repeat, after a warm-up."""
     fn()
-    times = []
+    wall, cpu = [], []
     for _ in range(repeats):
-        t = time.perf_counter()
+        c, t = time.process_time(), time.perf_counter()
         fn()
-        times.append((time.perf_counter() - t) * 1e3)
-    return times
+        wall.append((time.perf_counter() - t) * 1e3)
+        cpu.append((time.process_time() - c) * 1e3)
+    return wall, cpu
 
 
 def numpy_cases(sizes):
@@ -87,6 +89,8 @@ def main():
         try:
             from threadpoolctl import threadpool_info
             env["blas"] = [{k: i.get(k) for k in ("internal_api", "version", "architecture", "num_threads")} for i in threadpool_info()]
+            if not env["blas"]:
+                env["blas"] = "no OpenBLAS/MKL/BLIS loaded (Debian's reference BLAS: OPENBLAS_* variables do not apply)"
         except ImportError:
             env["blas"] = "threadpoolctl not installed"
         cases = numpy_cases(sizes)
@@ -98,8 +102,9 @@ def main():
     runs = []
     for name, method, fn in cases:
         reps = max(3, repeats // 4) if "mlp" in name or "n=10000000" in name else repeats
-        times = timeit(fn, reps)
-        runs.append({"case": name, "impl": lib, "method": method, "device": "cpu", "times_ms": times, "median_ms": statistics.median(times)})
+        wall, cpu = timeit(fn, reps)
+        runs.append({"case": name, "impl": lib, "method": method, "device": "cpu", "times_ms": wall, "median_ms": statistics.median(wall),
+                     "cpu_ms": cpu, "median_cpu_ms": statistics.median(cpu)})
     print(json.dumps({"env": env, "runs": runs}))
 
 

@@ -13,6 +13,7 @@ import { fileURLToPath } from "node:url";
 import "../kernel/index.js";
 import { type Case, ourCases, overheadCases } from "./cases.js";
 import { jaxjsCases } from "./jaxjs.js";
+import { handWrittenCases, webgpuBenchDevice } from "./webgpu.js";
 import { type Device, cpuDevice } from "../kernel/backend/device.js";
 import { Array as KArray } from "../kernel/backend/array.js";
 import { treeLeaves } from "../kernel/ir/pytree.js";
@@ -24,7 +25,24 @@ interface Run {
   device: string;
   times_ms: number[];
   median_ms: number;
+  /** CPU time of the process (all threads) per repeat: steadier than wall time on a shared machine. */
+  cpu_ms: number[];
+  median_cpu_ms: number;
 }
+
+interface Timed {
+  wall: number[];
+  cpu: number[];
+}
+
+const cpuNow = (): number => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+
+const run = (c: { case: string; method: string }, impl: string, device: string, t: Timed): Run => ({
+  case: c.case, impl, method: c.method, device, times_ms: t.wall, median_ms: median(t.wall), cpu_ms: t.cpu, median_cpu_ms: median(t.cpu),
+});
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -47,7 +65,7 @@ function parseArgs(argv: string[]) {
 }
 
 /** Devices by name. Other backends register theirs here (e.g. the WebGPU backend's discovery). */
-export const benchDevices = new Map<string, () => Promise<Device>>([["cpu", async () => cpuDevice()]]);
+export const benchDevices = new Map<string, () => Promise<Device>>([["cpu", async () => cpuDevice()], ["webgpu", webgpuBenchDevice]]);
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -68,30 +86,32 @@ async function blockOurs(x: unknown): Promise<void> {
   }
 }
 
-async function time(c: Case, repeats: number, block: (x: unknown) => Promise<void>): Promise<number[]> {
+async function time(c: Case, repeats: number, block: (x: unknown) => Promise<void>): Promise<Timed> {
   await block(c.run());
   const n = c.slow ? Math.max(3, Math.ceil(repeats / 4)) : repeats;
-  const times: number[] = [];
+  const wall: number[] = [], cpu: number[] = [];
   for (let i = 0; i < n; i++) {
-    const t = performance.now();
+    const c0 = cpuNow(), t = performance.now();
     await block(c.run());
-    times.push(performance.now() - t);
+    wall.push(performance.now() - t);
+    cpu.push(cpuNow() - c0);
   }
-  return times;
+  return { wall, cpu };
 }
 
 /** Microseconds per call of a tiny case (many calls per sample). */
-async function timeOverhead(c: Case, block: (x: unknown) => Promise<void>): Promise<number[]> {
+async function timeOverhead(c: Case, block: (x: unknown) => Promise<void>): Promise<Timed> {
   for (let i = 0; i < 2000; i++) c.run();
   await block(c.run());
-  const samples: number[] = [];
+  const wall: number[] = [], cpu: number[] = [];
   for (let s = 0; s < 7; s++) {
-    const t = performance.now();
+    const c0 = cpuNow(), t = performance.now();
     for (let i = 0; i < 2000; i++) c.run();
     await block(c.run());
-    samples.push(((performance.now() - t) / 2001) * 1000);
+    wall.push(((performance.now() - t) / 2001) * 1000);
+    cpu.push(((cpuNow() - c0) / 2001) * 1000);
   }
-  return samples;
+  return { wall, cpu };
 }
 
 function refRuns(lib: "numpy" | "torch", sizes: number[], repeats: number): { env: unknown; runs: Run[] } {
@@ -107,8 +127,11 @@ function refRuns(lib: "numpy" | "torch", sizes: number[], repeats: number): { en
 }
 
 function printTable(runs: Run[]): void {
-  const rows = runs.map((r) => [r.case, r.method, `${r.impl}${r.device !== "cpu" || r.impl === "jaxnb" ? `/${r.device}` : ""}`, r.median_ms.toFixed(3), Math.min(...r.times_ms).toFixed(3)]);
-  const head = ["case", "method", "impl", "median", "min"];
+  const rows = runs.map((r) => [
+    r.case, r.method, `${r.impl}${r.device !== "cpu" || r.impl === "jaxnb" ? `/${r.device}` : ""}`,
+    r.median_ms.toFixed(3), Math.min(...r.times_ms).toFixed(3), r.median_cpu_ms.toFixed(3),
+  ]);
+  const head = ["case", "method", "impl", "median", "min", "cpu median"];
   const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (r: string[]) => r.map((c, i) => (i >= 3 ? c.padStart(w[i]) : c.padEnd(w[i]))).join("  ");
   console.log(line(head));
@@ -116,8 +139,8 @@ function printTable(runs: Run[]): void {
   for (const r of rows) console.log(line(r));
 }
 
-function ratios(runs: Run[], devices: string[]): string[] {
-  const get = (c: string, impl: string, method: string, device = "cpu") => runs.find((r) => r.case === c && r.impl === impl && r.method === method && r.device === device)?.median_ms;
+function ratios(runs: Run[], devices: string[], measure: "median_ms" | "median_cpu_ms"): string[] {
+  const get = (c: string, impl: string, method: string, device = "cpu") => runs.find((r) => r.case === c && r.impl === impl && r.method === method && r.device === device)?.[measure];
   const out: string[] = [];
   const ratio = (label: string, num: number | undefined, den: number | undefined, target?: number) => {
     if (num === undefined || den === undefined) return;
@@ -134,8 +157,10 @@ function ratios(runs: Run[], devices: string[]): string[] {
       ratio(`[${d}] ${c}: numpy / our jit`, get(c, "numpy", "eager"), jitMs, big && d === "cpu" ? 2 : undefined);
       ratio(`[${d}] ${c}: torch / our jit`, get(c, "torch", "eager") ?? get(c, "torch", "autograd"), jitMs, c === "vmap(grad(f)) n=10000000" && d === "cpu" ? 4 : undefined);
       ratio(`[${d}] ${c}: jax-js jit / our jit`, get(c, "jax-js", "jit", "wasm"), jitMs);
+      // Issue 4: jit on WebGPU within 1.25x of a hand-written WGSL kernel of the same function.
+      ratio(`[${d}] ${c}: hand-written WGSL / our jit`, get(c, "jaxnb", "hand-written wgsl", d), jitMs, big ? 0.8 : undefined);
     }
-    const ov = (m: string) => runs.find((r) => r.case === "dispatch (4 elements)" && r.method === m && r.device === d)?.median_ms;
+    const ov = (m: string) => runs.find((r) => r.case === "dispatch (4 elements)" && r.method === m && r.device === d)?.[measure];
     const j = ov("jit"), e = ov("eager op");
     if (j !== undefined) out.push(`[${d}] cached jit call overhead: ${j.toFixed(1)} us  (target < 30 us: ${j < 30 ? "met" : "NOT met"})`);
     if (e !== undefined) out.push(`[${d}] eager op overhead: ${e.toFixed(1)} us  (target < 20 us: ${e < 20 ? "met" : "NOT met"})`);
@@ -152,14 +177,14 @@ async function main(): Promise<void> {
     const make = benchDevices.get(name);
     if (!make) throw new Error(`unknown device ${name}; known: ${[...benchDevices.keys()].join(", ")}`);
     const device = await make();
-    for (const c of ourCases(device, opts.sizes, name !== "cpu" || !opts.only || opts.only.includes("mlp")).filter(keep)) {
-      const times = await time(c, opts.repeats, blockOurs);
-      runs.push({ case: c.case, impl: "jaxnb", method: c.method, device: name, times_ms: times, median_ms: median(times) });
-      console.error(`jaxnb/${name} ${c.case} ${c.method}: ${median(times).toFixed(2)} ms`);
+    const extra = name === "webgpu" ? handWrittenCases(device, opts.sizes) : [];
+    for (const c of [...ourCases(device, opts.sizes, name !== "cpu" || !opts.only || opts.only.includes("mlp")), ...extra].filter(keep)) {
+      const t = await time(c, opts.repeats, blockOurs);
+      runs.push(run(c, "jaxnb", name, t));
+      console.error(`jaxnb/${name} ${c.case} ${c.method}: ${median(t.wall).toFixed(2)} ms`);
     }
     for (const c of overheadCases(device).filter(keep)) {
-      const us = await timeOverhead(c, blockOurs);
-      runs.push({ case: c.case, impl: "jaxnb", method: c.method, device: name, times_ms: us, median_ms: median(us) });
+      runs.push(run(c, "jaxnb", name, await timeOverhead(c, blockOurs)));
     }
   }
   if (opts.refs) {
@@ -172,17 +197,22 @@ async function main(): Promise<void> {
     const jj = await jaxjsCases(opts.sizes);
     env["jax-js"] = { version: jj.version, device: "wasm" };
     for (const c of jj.cases.filter(keep)) {
-      const times = await time(c, opts.repeats, jj.block);
-      runs.push({ case: c.case, impl: "jax-js", method: c.method, device: "wasm", times_ms: times, median_ms: median(times) });
-      console.error(`jax-js ${c.case} ${c.method}: ${median(times).toFixed(2)} ms`);
+      const t = await time(c, opts.repeats, jj.block);
+      runs.push(run(c, "jax-js", "wasm", t));
+      console.error(`jax-js ${c.case} ${c.method}: ${median(t.wall).toFixed(2)} ms`);
     }
   }
   runs.sort((a, b) => a.case.localeCompare(b.case) || a.impl.localeCompare(b.impl) || a.method.localeCompare(b.method));
-  console.log("\nTimes in ms (dispatch rows: microseconds per call); medians after a warm-up run.\n");
+  console.log("\nTimes in ms (dispatch rows: microseconds per call); medians after a warm-up run. 'cpu' is the");
+  console.log("process's CPU time (all its threads): on a busy shared machine it is steadier than wall time.\n");
   printTable(runs);
-  console.log("\nRatios (higher is better for us):");
-  for (const l of ratios(runs, opts.devices)) console.log(`  ${l}`);
-  console.log(`\nNumPy ran with OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE unset; its BLAS: ${JSON.stringify((env.numpy as { blas?: unknown } | undefined)?.blas ?? "not run")}`);
+  for (const m of ["median_ms", "median_cpu_ms"] as const) {
+    console.log(`\nRatios on ${m === "median_ms" ? "wall" : "CPU"} time (higher is better for us):`);
+    for (const l of ratios(runs, opts.devices, m)) console.log(`  ${l}`);
+  }
+  const load = (await import("node:os")).loadavg()[0];
+  console.log(`\nLoad average at the end: ${load.toFixed(1)} on ${(await import("node:os")).cpus().length} cores${load > 2.5 ? " (busy: compare CPU-time ratios)" : ""}.`);
+  console.log(`NumPy ran with OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE unset; its BLAS: ${JSON.stringify((env.numpy as { blas?: unknown } | undefined)?.blas ?? "not run")}`);
   const dir = path.join(here, "results");
   mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `bench-${new Date().toISOString().replace(/[:.]/g, "-")}.json`);
