@@ -46,6 +46,8 @@ describe("jaxnb run: Python programs", function () {
     }
     assertAllClose(flat(v.jacrev), flat(t.jacobian), "jacrev", 1e-5, 1e-6);
     for (const k of ["logsumexp", "scan_carry", "fori", "while"]) assertAllClose([v[k] as number], [t[k] as number], k, 1e-6, 1e-6);
+    // Threefry bit-exactness: JAX's own values for split(key(0), 3) (issue 2).
+    assert.deepEqual(v.split, [[1797259609, 2579123966], [928981903, 3453687069], [4146024105, 2718843009]]);
   });
 
   it("raises JAX's errors with JAX's messages", async () => {

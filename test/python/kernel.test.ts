@@ -12,9 +12,9 @@ import type { ErrorNotification, ExecuteResultNotification, StreamNotification, 
 import { root } from "./run.js";
 
 /** Builds the bundles if sources changed (as bin/jaxnb does) and starts a kernel. */
-function startKernel(env: NodeJS.ProcessEnv = {}): KernelClient {
+function startKernel(env: NodeJS.ProcessEnv = {}, ipc = false): KernelClient {
   execFileSync(process.execPath, [path.join(root, "esbuild.mjs"), "--if-stale"], { stdio: "inherit" });
-  return KernelClient.start({ kernelMain: path.join(root, "out/kernel/main.js"), cwd: root, env: { ...process.env, ...env } });
+  return KernelClient.start({ kernelMain: path.join(root, "out/kernel/main.js"), cwd: root, env: { ...process.env, ...env }, ipc });
 }
 
 interface Collected {
@@ -156,7 +156,7 @@ describe("kernel process", function () {
   });
 });
 
-describe("kernel death", function () {
+describe("separate kernel processes: death, environment, IPC", function () {
   this.timeout(180_000);
 
   it("ends pending requests with KernelDiedError when the Python thread exits", async () => {
@@ -180,8 +180,8 @@ describe("kernel death", function () {
     await assert.rejects(running, (e: unknown) => e instanceof KernelDiedError && /signal SIGKILL/.test(e.message));
   });
 
-  it("honours JAX_ENABLE_X64 and JAX_PLATFORMS from the environment", async () => {
-    const k = startKernel({ JAX_ENABLE_X64: "1", JAX_PLATFORMS: "cpu" });
+  it("honours JAX_ENABLE_X64 and JAX_PLATFORMS from the environment (over Node's IPC channel)", async () => {
+    const k = startKernel({ JAX_ENABLE_X64: "1", JAX_PLATFORMS: "cpu" }, true);
     try {
       await k.ready;
       const r = await run(k, "import jax, jax.numpy as jnp\n(jnp.ones(2).dtype.name, jax.default_backend())");

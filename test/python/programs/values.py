@@ -49,4 +49,5 @@ def clip_bwd(res, g):
 
 clip_gradient.defvjp(clip_fwd, clip_bwd)
 out["custom_vjp_grad"] = grad(lambda x: jnp.sum(clip_gradient(-1.0, 1.0, x) * 3.0))(jnp.array([0.5, 2.0])).tolist()
+out["split"] = jax.random.split(jax.random.key(0), 3).tolist()
 print(json.dumps(out))
