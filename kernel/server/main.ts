@@ -14,6 +14,10 @@ import { vegaLiteToSvg } from "./svg.js";
 
 const VERSION = "0.1.0";
 
+// Ctrl-C in a terminal reaches the whole process group: the client decides what it means (the
+// CLI sends an `interrupt`), so the kernel itself does not die of it.
+process.on("SIGINT", () => undefined);
+
 // Stray console output of library code must not corrupt the protocol stream.
 console.log = console.info = console.debug = (...a: unknown[]) => console.error(...a);
 
