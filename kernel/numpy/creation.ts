@@ -5,7 +5,7 @@
  * no host data under jit.
  */
 
-import { type Value, JaxValue, TypedScalar, getAval } from "../ir/core.js";
+import { type Value, JaxValue, TypedScalar, currentTraceLevel, getAval } from "../ir/core.js";
 import { type DType, defaultFloat, defaultInt, isBool, isFloat, isInt } from "../ir/dtype.js";
 import { Array } from "../backend/array.js";
 import {
@@ -122,7 +122,19 @@ export function linspace(start: ArrayLike, stop: ArrayLike, opts: { num?: number
   const lit = (v: number): Value => typedScalar(v, cdtype, true);
   let out: Value;
   let delta: Value;
-  if (num > 1) {
+  if (num > 1 && bshape.length === 0 && currentTraceLevel() === 0 && (cdtype === "float32" || cdtype === "float64")) {
+    // Eager with scalar bounds: the same arithmetic (float32 rounding after each op) in one host pass.
+    const r = cdtype === "float32" ? Math.fround : (v: number): number => v;
+    const s0 = Number((bs as Array).item()), e0 = Number((be as Array).item());
+    const data = cdtype === "float32" ? new Float32Array(num) : new Float64Array(num);
+    for (let i = 0; i < div; i++) {
+      const t = r(i / div);
+      data[i] = r(r(s0 * r(1 - t)) + r(e0 * t));
+    }
+    if (endpoint) data[num - 1] = e0;
+    out = Array.fromHost(data, [num], cdtype);
+    delta = typedScalar(r(r(e0 - s0) / div), cdtype, false);
+  } else if (num > 1) {
     delta = P.div(P.sub(be, bs), lit(div));
     const iotaShape = boundsShape.map(() => 1);
     iotaShape[ax] = div;

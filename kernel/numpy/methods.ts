@@ -5,7 +5,8 @@
  */
 
 import { type JaxValue, installValueMethods } from "../ir/core.js";
-import { Array } from "../backend/array.js";
+import { Array, hostToNumbers } from "../backend/array.js";
+import type { HostData } from "../ir/rules.js";
 import { type ArrayLike, asarray, dtypeArg, convert, J } from "./coerce.js";
 import * as E from "./elementwise.js";
 import * as R from "./reductions.js";
@@ -14,10 +15,13 @@ import { IndexUpdateRef, type IndexSpec, getitem } from "./indexing.js";
 import { type Printable, arrayRepr, arrayStr } from "./print.js";
 import { matmul } from "./products.js";
 
-/** The values of a concrete array, for printing. */
+/** A concrete array for the printer: one read of the buffer, values decoded as they are printed. */
 function printable(x: JaxValue): Printable {
   if (!(x instanceof Array)) throw new TypeError(`Cannot print the values of an abstract value ${String(x)}`);
-  return { shape: x.shape, dtype: x.dtype, weakType: x.weakType, values: x.toNumbers() };
+  const data = x.data();
+  const half = x.dtype === "float16" || x.dtype === "bfloat16";
+  const value = half ? (i: number) => hostToNumbers(data.subarray(i, i + 1) as HostData, x.dtype)[0] : (i: number) => data[i];
+  return { shape: x.shape, dtype: x.dtype, weakType: x.weakType, size: x.size, value };
 }
 
 installValueMethods({

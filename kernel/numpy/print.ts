@@ -15,13 +15,21 @@ const LINEWIDTH = 75;
 const THRESHOLD = 1000;
 const EDGEITEMS = 3;
 
-/** What the printer needs of an array: its shape, dtype, weak type and values (row-major). */
+/**
+ * What the printer needs of an array: shape, dtype, weak type and its values, row-major, read one
+ * at a time (a summarized million-element array is read at its edges only).
+ */
 export interface Printable {
   readonly shape: readonly number[];
   readonly dtype: DType;
   readonly weakType: boolean;
-  readonly values: readonly (number | bigint)[];
+  readonly size: number;
+  value(i: number): number | bigint;
 }
+
+/** A Printable over a list of values. */
+export const printableOf = (shape: readonly number[], dtype: DType, weakType: boolean, values: readonly (number | bigint)[]): Printable =>
+  ({ shape, dtype, weakType, size: values.length, value: (i) => values[i] });
 
 // ---- digits --------------------------------------------------------------------------------------
 
@@ -182,17 +190,17 @@ function strides(shape: readonly number[]): number[] {
   return st;
 }
 
-/** The elements NumPy's _leading_trailing keeps when summarizing (edge items of every axis). */
+/** The elements the formatter is fitted to: all of them, or when summarizing those NumPy's _leading_trailing keeps. */
 function edgeData(a: Printable): (number | bigint)[] {
   const st = strides(a.shape);
   const out: (number | bigint)[] = [];
   const walk = (axis: number, offset: number): void => {
     if (axis === a.shape.length) {
-      out.push(a.values[offset]);
+      out.push(a.value(offset));
       return;
     }
     const n = a.shape[axis];
-    const idx = n > 2 * EDGEITEMS ? [...Array.from({ length: EDGEITEMS }, (_, i) => i), ...Array.from({ length: EDGEITEMS }, (_, i) => n - EDGEITEMS + i)] : Array.from({ length: n }, (_, i) => i);
+    const idx = a.size > THRESHOLD && n > 2 * EDGEITEMS ? [...Array.from({ length: EDGEITEMS }, (_, i) => i), ...Array.from({ length: EDGEITEMS }, (_, i) => n - EDGEITEMS + i)] : Array.from({ length: n }, (_, i) => i);
     for (const i of idx) walk(axis + 1, offset + i * st[axis]);
   };
   walk(0, 0);
@@ -231,16 +239,15 @@ function extendLinePretty(s: string, line: string, word: string, width: number, 
 
 /** numpy.array2string(a, separator, prefix, suffix) with NumPy's default print options. */
 export function array2string(a: Printable, opts: { separator: string; prefix: string; suffix: string }): string {
-  const size = a.values.length;
-  if (size === 0) return "[]";
-  const summarize = size > THRESHOLD;
-  const fmt = formatterFor(summarize ? edgeData(a) : a.values, a.dtype, a.shape.length === 0);
+  if (a.size === 0) return "[]";
+  const summarize = a.size > THRESHOLD;
+  const fmt = formatterFor(edgeData(a), a.dtype, a.shape.length === 0);
   const width = LINEWIDTH - opts.suffix.length;
   const sep = opts.separator;
   const st = strides(a.shape);
   const recurse = (axis: number, offset: number, hanging: string, currWidth: number): string => {
     const left = a.shape.length - axis;
-    if (left === 0) return fmt(a.values[offset]);
+    if (left === 0) return fmt(a.value(offset));
     const nextHanging = hanging + " ";
     const nextWidth = currWidth - 1;
     const n = a.shape[axis];
@@ -284,7 +291,7 @@ export function array2string(a: Printable, opts: { separator: string; prefix: st
 export function arrayRepr(a: Printable): string {
   const prefix = "Array(";
   const dtypeStr = a.weakType ? `dtype=${a.dtype}, weak_type=True)` : `dtype=${a.dtype})`;
-  const s = a.values.length === 0 ? `[], shape=${shapeStr(a.shape)}` : array2string(a, { separator: ", ", prefix, suffix: "," });
+  const s = a.size === 0 ? `[], shape=${shapeStr(a.shape)}` : array2string(a, { separator: ", ", prefix, suffix: "," });
   // JAX's own arithmetic (len(s) - s.rfind('\n') + 1), kept so the output matches JAX exactly.
   const lastLineLen = s.length - s.lastIndexOf("\n") + 1;
   const sep = lastLineLen + dtypeStr.length + 1 > LINEWIDTH ? " ".repeat(prefix.length) : " ";
@@ -309,7 +316,7 @@ export function scalarStr(x: number, dtype: DType): string {
 /** NumPy's str(array): elements separated by spaces; a 0-d array prints as its scalar. */
 export function arrayStr(a: Printable): string {
   if (a.shape.length === 0) {
-    const v = a.values[0];
+    const v = a.value(0);
     if (isBool(a.dtype)) return Number(v) ? "True" : "False";
     return isFloat(a.dtype) ? scalarStr(Number(v), a.dtype) : String(v);
   }
