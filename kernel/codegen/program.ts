@@ -37,6 +37,15 @@ export class Program {
     for (const [slot, i] of last) if (!this.keep.has(slot)) this.frees[i].push(slot);
   }
 
+  /** Each step as text: a kernel's compiled source (as the backend reports it), or the primitive a step applies. */
+  stepTexts(): string[] {
+    return this.steps.map((s) => {
+      if (s.kind !== "kernel") return `// step: ${s.primitive}`;
+      const src = (s.exe as { source?: unknown }).source;
+      return typeof src === "string" ? src : `// kernel ${s.exe.kernel.name} (the backend shows no source)`;
+    });
+  }
+
   get numKernels(): number {
     return this.fused.steps.filter((s) => s.kind === "kernel").length;
   }

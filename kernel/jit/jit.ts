@@ -12,7 +12,6 @@ import { printJaxpr } from "../ir/print.js";
 import { type PyTreeDef, treeDefStr, treeFlatten, treeUnflatten } from "../ir/pytree.js";
 import { Array } from "../backend/array.js";
 import { type Device, defaultDevice } from "../backend/device.js";
-import { renderJs } from "../codegen/js.js";
 import { compiledProgram, hoistConsts, jitParams } from "./primitive.js";
 
 export interface JitOptions {
@@ -204,12 +203,9 @@ export function jitFlat(f: (...args: Value[]) => Value[], opts: { name?: string;
 /** A traced and lowered computation: its jaxpr and the kernels compiled for a device. */
 export class Lowered {
   constructor(readonly jaxpr: ClosedJaxpr, readonly device: Device) {}
-  /** The compiled kernels' source, one block per kernel, with the program's other steps named. */
+  /** The compiled kernels' source for the device (JavaScript, or WGSL), one block per step. */
   asText(): string {
-    const prog = compiledProgram(this.jaxpr, this.device);
-    return prog.fused.steps
-      .map((s) => (s.kind === "kernel" ? renderJs(s.kernel) : `// step: ${s.primitive}`))
-      .join("\n\n");
+    return compiledProgram(this.jaxpr, this.device).stepTexts().join("\n\n");
   }
   as_text(): string {
     return this.asText();
