@@ -51,9 +51,13 @@ const handedOut = new WeakSet<JaxValue>();
 const owned = new WeakSet<Array>();
 const escaped = new WeakSet<Array>();
 
-/** Marks arguments that a trace may keep (as jaxpr constants). */
-function noteArgs(args: readonly unknown[]): void {
-  if (currentTraceLevel() === 0) return;
+/**
+ * Marks arguments that the runtime may keep: anything used while a trace is active (it can
+ * become a jaxpr constant), and — with `kept` — the primals of vjp/linearize, which their
+ * pullbacks hold as residuals.
+ */
+function noteArgs(args: readonly unknown[], kept = false): void {
+  if (!kept && currentTraceLevel() === 0) return;
   const mark = (a: unknown): void => {
     if (a instanceof Array) escaped.add(a);
     else if (globalThis.Array.isArray(a)) a.forEach(mark);
@@ -104,15 +108,12 @@ function named<F extends Function>(f: F, name: string): F {
 
 /** A JS array for a Python list of handles (Pyodide passes Python lists as proxies). */
 function jsList(x: unknown): unknown[] {
-  if (globalThis.Array.isArray(x)) return x;
-  const p = x as PyList;
-  const out = p.toJs({ depth: 1 });
-  return out;
+  return globalThis.Array.isArray(x) ? x : (x as PyList).toJs({ depth: 1 });
 }
 
 /**
  * Python's None arrives as `undefined`; the index spec spells "newaxis" and "default slice bound"
- * as `null`. Lists arrive as proxies.
+ * as `null`.
  */
 function indexSpec(spec: unknown): IndexSpec {
   const norm = (e: unknown): unknown => {
@@ -336,7 +337,7 @@ export const bridge = {
   /** `[outs, pullback]`: the pullback takes a list of cotangents. */
   vjp(f: PyCallable, primals: unknown): unknown {
     const p = jsList(primals) as Value[];
-    noteArgs(p);
+    noteArgs(p, true);
     const [outs, pullback] = vjpFlat((...xs: Value[]) => callPy(f, xs), p);
     // Python passes None for outputs it does not differentiate (aux outputs): symbolic zeros.
     const cotangents = (cts: unknown): TangentIn[] => jsList(cts).map((c, i) => (c === undefined || c === null ? new Zero(getAval(outs[i])) : (c as TangentIn)));
@@ -344,7 +345,7 @@ export const bridge = {
   },
   linearize(f: PyCallable, primals: unknown): unknown {
     const p = jsList(primals) as Value[];
-    noteArgs(p);
+    noteArgs(p, true);
     const [outs, lin] = linearizeFlat((...xs: Value[]) => callPy(f, xs), p);
     return [give(outs, false), (ts: unknown) => give(lin(jsList(ts) as Value[]), false)];
   },

@@ -84,6 +84,7 @@ describe("jaxnb run: Python programs", function () {
       "jit with a closed-over array: [2.0, 3.0, 4.0]",
       "constant kept for the jitted function: True [3.0, 4.0, 5.0]",
       "loop of temporaries: 1225.0",
+      "vjp/linearize keep their primals: [4.0, 6.0, 8.0] [2.0, 4.0, 6.0]",
       "",
     ].join("\n"));
   });

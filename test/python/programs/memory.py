@@ -32,3 +32,11 @@ for i in range(50):
     big = jnp.ones(200_000) * i
     total += float(big[0])
 print("loop of temporaries:", total)
+
+p0 = jnp.arange(3.0) + 2
+out, pullback = jax.vjp(lambda a: a * a, p0)
+l0 = jnp.arange(3.0) + 1
+u, f_jvp = jax.linearize(lambda a: a * a, l0)
+del p0, l0
+gc.collect()
+print("vjp/linearize keep their primals:", pullback(jnp.ones(3))[0].tolist(), f_jvp(jnp.ones(3)).tolist())
