@@ -217,20 +217,27 @@ function dispatch(pid: number, ids: readonly number[], x: number, y: number): vo
   encoded.push(p.name);
 }
 
+/** Mappable buffers for readbacks, by size class (a fresh one per read costs a page-faulting allocation). */
+const staging = new Map<number, GPUBuffer[]>();
+
 async function read(id: number, bytes: number): Promise<ArrayBuffer> {
   const b = get(id);
   const size = Math.max(4, Math.ceil(bytes / 4) * 4);
-  const staging = device.createBuffer({ size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+  const cls = sizeClass(size);
+  const buf = staging.get(cls)?.pop() ?? device.createBuffer({ size: cls, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
   endPass();
-  openEncoder().copyBufferToBuffer(b.buf, 0, staging, 0, size);
+  openEncoder().copyBufferToBuffer(b.buf, 0, buf, 0, size);
   submit();
   await settle();
-  try {
-    await staging.mapAsync(GPUMapMode.READ, 0, size);
-    return staging.getMappedRange(0, size).slice(0, bytes);
-  } finally {
-    staging.destroy();
-  }
+  await buf.mapAsync(GPUMapMode.READ, 0, size);
+  const data = buf.getMappedRange(0, size).slice(0, bytes);
+  buf.unmap();
+  // Keep one mappable buffer per size class (larger ones only while they are in use).
+  let list = staging.get(cls);
+  if (!list) staging.set(cls, (list = []));
+  if (list.length === 0 && cls <= opts.poolBytes / 4) list.push(buf);
+  else buf.destroy();
+  return data;
 }
 
 /** Waits for pending error scopes, so that errors of earlier work are reported now. */

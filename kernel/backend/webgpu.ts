@@ -49,7 +49,7 @@ export class WebGpuExecutable implements Executable {
 export interface WebGpuOptions {
   /** Use `shader-f16` when the adapter has it (default true). */
   readonly f16?: boolean;
-  /** Bytes of freed device buffers kept for reuse (default 256 MiB). */
+  /** Bytes of freed device buffers kept for reuse (default 1 GiB). */
   readonly poolBytes?: number;
   /** Commands queued before a batch is sent even without a sync point (default 64). */
   readonly batchCommands?: number;
@@ -128,7 +128,7 @@ export class WebGpuBackend implements Backend {
   static create(opts: WebGpuOptions = {}): { backend: WebGpuBackend } | { error: string } {
     const signal = new Int32Array(new SharedArrayBuffer(4));
     const { port1, port2 } = new MessageChannel();
-    const data: WorkerOptions = { url: workerUrl(), tsx: tsxLoader(), signal: signal.buffer as SharedArrayBuffer, reply: port2, f16: opts.f16 ?? true, poolBytes: opts.poolBytes ?? 256 << 20 };
+    const data: WorkerOptions = { url: workerUrl(), tsx: tsxLoader(), signal: signal.buffer as SharedArrayBuffer, reply: port2, f16: opts.f16 ?? true, poolBytes: opts.poolBytes ?? 1 << 30 };
     // (Dawn's "maxDynamic…artificially reduced" warnings are written by native code straight to
     // file descriptor 2: only a parent process reading our stderr can filter them.)
     const worker = new Worker(BOOTSTRAP, { eval: true, workerData: data, transferList: [port2] });

@@ -92,13 +92,13 @@ export const HELPERS: Record<string, Helper> = {
   // exp and log after Cephes' expf/logf (Cody–Waite reduction, minimax polynomials): llvmpipe's
   // builtins are off by up to 60 ulp (exp) and lose all relative accuracy of log near 1.
   exp_: h(`
+fn pow2i(k: i32) -> f32 { return bitcast<f32>(u32(k + 127) << 23u); }
 fn exp_(x: f32) -> f32 {
-  if (is_nan(x)) { return x; }
-  if (x > 88.72283935546875) { return f32_bits(0x7f800000u); }
-  if (x < -103.97208404541016) { return 0.0; }
-  let n = round(x * 1.4426950408889634);
-  var r = x - n * 0.693359375;
-  r = r + n * 2.1219444005469057e-4;
+  // Branch-free (selects vectorize on SIMD CPUs): clamp, reduce by n·ln2, scale by 2^n in two
+  // exact steps so that 2^n itself never leaves the normal range.
+  let xc = clamp(x, -104.0, 89.0);
+  let n = round(xc * 1.4426950408889634);
+  let r = (xc - n * 0.693359375) + n * 2.1219444005469057e-4;
   var p = 1.9875691500e-4;
   p = p * r + 1.3981999507e-3;
   p = p * r + 8.3334519073e-3;
@@ -107,7 +107,11 @@ fn exp_(x: f32) -> f32 {
   p = p * r + 5.0000001201e-1;
   p = p * (r * r) + r + 1.0;
   let k = i32(n);
-  return ldexp(ldexp(p, k / 2), k - k / 2);
+  let k1 = k >> 1u;
+  var y = p * pow2i(k1) * pow2i(k - k1);
+  y = select(y, f32_bits(0x7f800000u), x > 88.72283935546875);
+  y = select(y, 0.0, x < -103.97208404541016);
+  return select(y, x, is_nan(x));
 }`),
   exp2_: h(`
 fn exp2_(x: f32) -> f32 {
@@ -116,8 +120,8 @@ fn exp2_(x: f32) -> f32 {
   if (x < -150.0) { return 0.0; }
   let n = round(x);
   let k = i32(n);
-  let r = exp_((x - n) * 0.69314718055994531);
-  return ldexp(ldexp(r, k / 2), k - k / 2);
+  let k1 = k >> 1u;
+  return exp_((x - n) * 0.69314718055994531) * pow2i(k1) * pow2i(k - k1);
 }`),
   log_: h(`
 fn log_(x0: f32) -> f32 {
@@ -183,18 +187,31 @@ fn trig_reduce_big(ax: f32) -> Trig {
   let m = (b & 0x7fffffu) | 0x800000u;
   // ax·2/π = m·2^e·Σ b_i 2^-i: bits i < e - 1 only add multiples of 4; take 96 bits from i = e - 1.
   let off = u32(e + 30);
-  let p0 = mul_wide(m, two_over_pi_bits(off));
-  let p1 = mul_wide(m, two_over_pi_bits(off + 32u));
-  let p2 = mul_wide(m, two_over_pi_bits(off + 64u));
-  let w0 = p2.x;
-  let w1 = p2.y + p1.x;
-  let c1 = select(0u, 1u, w1 < p2.y);
-  let t = p1.y + p0.x;
-  let w2 = t + c1;
+  var w0: u32;
+  var w1: u32;
+  var w2: u32;
+  if (off < 32u) {
+    // |x| < 2^25 (e ≤ 1): the window starts in the first word, so it is a shift of constants
+    // (no per-lane table lookups).
+    let s = off;
+    w0 = (${TWO_OVER_PI_WORDS[0]} << s) | (${TWO_OVER_PI_WORDS[1]} >> (32u - s));
+    w1 = (${TWO_OVER_PI_WORDS[1]} << s) | (${TWO_OVER_PI_WORDS[2]} >> (32u - s));
+    w2 = (${TWO_OVER_PI_WORDS[2]} << s) | (${TWO_OVER_PI_WORDS[3]} >> (32u - s));
+  } else {
+    w0 = two_over_pi_bits(off);
+    w1 = two_over_pi_bits(off + 32u);
+    w2 = two_over_pi_bits(off + 64u);
+  }
+  // Only the low word of m·w0 reaches the bits kept below.
+  let p1 = mul_wide(m, w1);
+  let p2 = mul_wide(m, w2);
+  let lo1 = p2.y + p1.x;
+  let c1 = select(0u, 1u, lo1 < p2.y);
+  let hi1 = p1.y + m * w0 + c1;
   // The product is scaled by 2^-94: bits 94-95 are the quadrant, bits 93-30 the fraction's top 64.
-  var q = w2 >> 30u;
-  var hi = (w2 << 2u) | (w1 >> 30u);
-  var lo = (w1 << 2u) | (w0 >> 30u);
+  var q = hi1 >> 30u;
+  var hi = (hi1 << 2u) | (lo1 >> 30u);
+  var lo = (lo1 << 2u) | (p2.x >> 30u);
   var neg = false;
   if ((hi & 0x80000000u) != 0u) {
     q = q + 1u;
@@ -215,18 +232,18 @@ fn trig_reduce_big(ax: f32) -> Trig {
   return Trig(select(r, -r, neg), q & 3u);
 }
 fn trig_reduce(x: f32) -> Trig {
+  // Cody–Waite for every lane (exact for |x| < 8192, where j < 2^13); lanes beyond redo it.
+  let j = round(x * 0.63661977236758134);
+  var r = x - j * ${PIO2_PARTS[0]};
+  r = r - j * ${PIO2_PARTS[1]};
+  r = r - j * ${PIO2_PARTS[2]};
+  r = r - j * ${PIO2_PARTS[3]};
+  var t = Trig(r, u32(i32(j)) & 3u);
   let ax = abs(x);
-  if (ax <= 0.78539816339744831) { return Trig(x, 0u); }
-  if (ax < 8192.0) {
-    let j = round(x * 0.63661977236758134);
-    var r = x - j * ${PIO2_PARTS[0]};
-    r = r - j * ${PIO2_PARTS[1]};
-    r = r - j * ${PIO2_PARTS[2]};
-    r = r - j * ${PIO2_PARTS[3]};
-    return Trig(r, u32(i32(j)) & 3u);
+  if (ax >= 8192.0) {
+    t = trig_reduce_big(ax);
+    if (x < 0.0) { t = Trig(-t.r, (4u - t.q) & 3u); }
   }
-  var t = trig_reduce_big(ax);
-  if (x < 0.0) { t = Trig(-t.r, (4u - t.q) & 3u); }
   return t;
 }
 fn sin_poly(r: f32) -> f32 {
@@ -239,25 +256,17 @@ fn cos_poly(r: f32) -> f32 {
 }`),
   sin_: h(`
 fn sin_(x: f32) -> f32 {
-  if (!is_finite(x)) { return f32_bits(0x7fc00000u); }
-  let t = trig_reduce(x);
-  switch (t.q) {
-    case 0u: { return sin_poly(t.r); }
-    case 1u: { return cos_poly(t.r); }
-    case 2u: { return -sin_poly(t.r); }
-    default: { return -cos_poly(t.r); }
-  }
+  let t = trig_reduce(select(x, 0.0, !is_finite(x)));
+  // sin at quadrants 0..3: s, c, -s, -c
+  let v = select(sin_poly(t.r), cos_poly(t.r), (t.q & 1u) != 0u);
+  return select(select(v, -v, (t.q & 2u) != 0u), f32_bits(0x7fc00000u), !is_finite(x));
 }`),
   cos_: h(`
 fn cos_(x: f32) -> f32 {
-  if (!is_finite(x)) { return f32_bits(0x7fc00000u); }
-  let t = trig_reduce(x);
-  switch (t.q) {
-    case 0u: { return cos_poly(t.r); }
-    case 1u: { return -sin_poly(t.r); }
-    case 2u: { return -cos_poly(t.r); }
-    default: { return sin_poly(t.r); }
-  }
+  let t = trig_reduce(select(x, 0.0, !is_finite(x)));
+  // cos at quadrants 0..3: c, -s, -c, s
+  let v = select(cos_poly(t.r), sin_poly(t.r), (t.q & 1u) != 0u);
+  return select(select(v, -v, ((t.q + 1u) & 2u) != 0u), f32_bits(0x7fc00000u), !is_finite(x));
 }`),
   tan_: h(`
 fn tan_(x: f32) -> f32 {
@@ -550,8 +559,8 @@ fn pow_pos(a: f32, b: f32) -> f32 {
   if (s < -160.0) { return 0.0; }
   let n = round(s);
   let k = i32(n);
-  let r = exp_(((s - n) + lo) * 0.69314718055994531);
-  return ldexp(ldexp(r, k / 2), k - k / 2);
+  let k1 = k >> 1u;
+  return exp_(((s - n) + lo) * 0.69314718055994531) * pow2i(k1) * pow2i(k - k1);
 }
 fn pow_(a: f32, b: f32) -> f32 {
   if (a == 1.0 || b == 0.0) { return 1.0; }
