@@ -147,8 +147,14 @@ export function roundScalar(v: number | boolean, dtype: DType): number | boolean
   return Math.trunc(n);
 }
 
+/** A numeric option given as a JS number or as a typed scalar (a Python float from the front end). */
+export function optNum<T>(v: T | TypedScalar): T | number {
+  return v instanceof TypedScalar ? Number(v.value) : v;
+}
+
 /** A JS scalar as a 0-d value of `dtype` (a literal in jaxprs); Python's overflow check for ints. */
-export function typedScalar(v: number | boolean, dtype: DType, weak: boolean): TypedScalar {
+export function typedScalar(value: number | boolean | TypedScalar, dtype: DType, weak: boolean): TypedScalar {
+  const v = optNum(value);
   if (isInt(dtype) && typeof v === "number" && Number.isFinite(v)) {
     const { min, max } = iinfo(dtype);
     if (Number.isInteger(v) && (v < min || v > max)) throw new OverflowError(`Python int ${v} too large to convert to ${dtype}`);

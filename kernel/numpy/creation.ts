@@ -10,7 +10,7 @@ import { type DType, defaultFloat, defaultInt, isBool, isFloat, isInt } from "..
 import { Array } from "../backend/array.js";
 import {
   type ArrayLike, type DTypeLike, J, asarray, broadcastTo, canonicalizeAxis, convert, dtypeArg, kindOf, resultKind,
-  shapeOf, toValue, typedScalar, concreteInt,
+  shapeOf, toValue, typedScalar, concreteInt, optNum,
 } from "./coerce.js";
 import { ValueError } from "../lax/errors.js";
 import * as P from "./prims.js";
@@ -173,7 +173,7 @@ export function logspace(start: ArrayLike, stop: ArrayLike, opts: { num?: number
   const dtype = opts.dtype ? dtypeArg(opts.dtype) : resultKind(start, stop, 0.5).dtype;
   const cdtype: DType = isFloat(dtype) ? dtype : defaultFloat();
   const lin = linspace(start, stop, { num: opts.num, endpoint: opts.endpoint, axis: opts.axis, dtype: cdtype }) as JaxValue;
-  const out = P.pow(P.broadcastInDim(typedScalar(opts.base ?? 10, cdtype, false), lin.shape, []), lin);
+  const out = P.pow(P.broadcastInDim(typedScalar(optNum(opts.base ?? 10), cdtype, false), lin.shape, []), lin);
   return J(convert(isInt(dtype) ? P.floor(out) : out, dtype, false));
 }
 

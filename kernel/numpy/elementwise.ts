@@ -8,7 +8,7 @@ import { type Value, JaxValue, getAval } from "../ir/core.js";
 import { type DType, isBool, isFloat, isInt, isUnsignedInt } from "../ir/dtype.js";
 import {
   type ArrayLike, J, convert, promoteArgs, promoteArgsInexact, promoteArgsNumeric, promoteShapes, toValue, typedScalar,
-  kindOf, promoteDtypes, promoteDtypesNumeric,
+  kindOf, promoteDtypes, promoteDtypesNumeric, optNum,
 } from "./coerce.js";
 import { NotImplementedError } from "../lax/errors.js";
 import * as P from "./prims.js";
@@ -257,7 +257,7 @@ export const rint: Unary = (x) => {
 
 /** round(x, decimals): half to even; for decimals ≠ 0, scaled by 10^decimals as JAX does. */
 export function round(x: ArrayLike, opts: { decimals?: number } = {}): JaxValue {
-  const decimals = opts.decimals ?? 0;
+  const decimals = Number(optNum(opts.decimals ?? 0));
   if (!Number.isInteger(decimals)) throw new TypeError(`decimals must be an integer, got ${decimals}`);
   const v = toValue(x);
   const d = kindOf(v).dtype;

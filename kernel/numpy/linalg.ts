@@ -8,7 +8,7 @@
 import { type Value, JaxValue, getAval } from "../ir/core.js";
 import * as lax from "../lax/index.js";
 import { defaultInt, finfo, toInexact } from "../ir/dtype.js";
-import { type ArrayLike, J, asarray, convert, reductionAxes, typedScalar, promoteArgsInexact, promoteDtypesInexact } from "./coerce.js";
+import { type ArrayLike, J, asarray, convert, reductionAxes, typedScalar, promoteArgsInexact, promoteDtypesInexact, optNum } from "./coerce.js";
 import { sum, max, min, prod } from "./reductions.js";
 import { matmul } from "./products.js";
 import { diagonal, eye } from "./creation.js";
@@ -157,7 +157,7 @@ const defaultRcond = (a: JaxValue): number => 10 * Math.max(a.shape[a.ndim - 1],
 export function pinv(x: ArrayLike, opts: { rtol?: number | null; rcond?: number | null } = {}): JaxValue {
   const a = matrixArg("pinv", x, false);
   const [u, s, vh] = svd(a, { full_matrices: false }) as [JaxValue, JaxValue, JaxValue];
-  const rc = opts.rtol ?? opts.rcond ?? defaultRcond(a);
+  const rc = Number(optNum(opts.rtol ?? opts.rcond ?? defaultRcond(a)));
   const cutoff = P.mul(expandDims(max(s, { axis: -1, initial: -Infinity }), -1), lit(s, rc));
   const big = P.gt(s, P.broadcastInDim(cutoff, s.shape, s.shape.map((_, i) => i)));
   const sInv = P.select(big, P.div(fullLike(s, 1), P.select(big, s, fullLike(s, 1))), fullLike(s, 0));
@@ -177,7 +177,7 @@ export function lstsq(x: ArrayLike, y: ArrayLike, opts: { rcond?: number | null 
   if (b0.shape[0] !== m) throw new TypeError(`Leading dimensions of input arrays must match: ${m} != ${b0.shape[0]}`);
   const b = b0.ndim === 1 ? expandDims(b0, -1) : b0;
   const [u, s, vh] = svd(a, { full_matrices: false }) as [JaxValue, JaxValue, JaxValue];
-  const rc = opts.rcond ?? finfo(a.dtype).eps * Math.max(m, n);
+  const rc = Number(optNum(opts.rcond ?? finfo(a.dtype).eps * Math.max(m, n)));
   const cutoff = P.mul(max(s, { initial: -Infinity }), lit(s, rc));
   const big = P.gt(s, P.broadcastInDim(cutoff, s.shape, []));
   const rank = sum(big, { dtype: defaultInt() });
@@ -216,7 +216,7 @@ type Ord = number | "fro" | "nuc" | null;
 export function norm(x: ArrayLike, opts: { ord?: Ord; axis?: number | readonly number[] | null; keepdims?: boolean } = {}): JaxValue {
   let a = J(asarray(x));
   a = J(convert(a, toInexact(a.dtype), false));
-  const ord = opts.ord ?? null;
+  const ord = optNum(opts.ord ?? null);
   const keepdims = opts.keepdims ?? false;
   if (opts.axis == null && ord === null) {
     return sqrtE(sum(J(P.mul(a, a)), { keepdims }));

@@ -12,7 +12,7 @@ import {
 import { prod as shapeProd } from "../ir/shape.js";
 import {
   type ArrayLike, type DTypeLike, J, asarray, canonicalizeAxis, convert, dtypeArg, reductionAxes, typedScalar, toValue,
-  promoteShapes, resultKind,
+  promoteShapes, resultKind, optNum,
 } from "./coerce.js";
 import { ValueError } from "../lax/errors.js";
 import * as P from "./prims.js";
@@ -130,7 +130,7 @@ export interface VarOpts extends Omit<ReduceOpts, "initial"> {
 /** var: the mean squared deviation, divided by N - ddof. */
 export function variance(x: ArrayLike, opts: VarOpts = {}): JaxValue {
   const a = asarray(x);
-  const ddof = opts.correction ?? opts.ddof ?? 0;
+  const ddof = Number(optNum(opts.correction ?? opts.ddof ?? 0));
   const resultDtype = opts.dtype ? dtypeArg(opts.dtype) : toInexact(a.dtype);
   const compute: DType = resultDtype === "float16" || resultDtype === "bfloat16" ? "float32" : resultDtype;
   const axes = reductionAxes(opts.axis, a.ndim);

@@ -9,7 +9,7 @@ import * as jnp from "../../kernel/numpy/index.js";
 import { makeJaxpr, evalJaxpr } from "../../kernel/ir/jaxpr.js";
 import { ShapedArray } from "../../kernel/ir/shape.js";
 import { printJaxpr } from "../../kernel/ir/print.js";
-import type { JaxValue } from "../../kernel/ir/core.js";
+import { type JaxValue, TypedScalar } from "../../kernel/ir/core.js";
 import { Array } from "../../kernel/backend/array.js";
 import { ConcretizationTypeError } from "../../kernel/numpy/sorting.js";
 
@@ -152,5 +152,15 @@ describe("shape queries", () => {
     assert.equal(jnp.ndim(3), 0);
     assert.deepEqual(jnp.broadcastShapes([[2, 1], [3], []]), [2, 3]);
     assert.throws(() => jnp.broadcastShapes([[2], [3]]), /Incompatible shapes for broadcasting/);
+  });
+});
+
+describe("numeric options given as typed scalars (Python floats from the front end)", () => {
+  const f = (v: number): TypedScalar => new TypedScalar(v, "float32", true);
+  it("are read as numbers", () => {
+    assert.deepEqual(nums(jnp.round(jnp.asarray([1.26], { dtype: "float32" }), { decimals: f(1) as never })), [Math.fround(1.3)]);
+    assert.deepEqual(nums(jnp.linalg.norm(jnp.asarray([3, -4], { dtype: "float32" }), { ord: f(Infinity) as never })), [4]);
+    assert.deepEqual(nums(jnp.sum(jnp.asarray([1, 2], { dtype: "float32" }), { initial: f(0.5) as never })), [3.5]);
+    assert.deepEqual(nums(jnp.isclose(jnp.asarray([1], { dtype: "float32" }), jnp.asarray([1.05], { dtype: "float32" }), { rtol: f(0.1) as never })), [1]);
   });
 });
