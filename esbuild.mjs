@@ -54,8 +54,9 @@ export async function build() {
     entryPoints: {
       "kernel/main": path.join(root, "kernel/server/main.ts"),
       "kernel/worker": path.join(root, "kernel/server/worker.ts"),
-      // The GPU thread: kernel/backend/webgpu.ts starts it from next to itself.
+      // The GPU thread and the CPU device threads: kernel/backend starts them from next to itself.
       "kernel/webgpu-worker": path.join(root, "kernel/backend/webgpu-worker.ts"),
+      "kernel/cpu-worker": path.join(root, "kernel/backend/cpu-worker.ts"),
       cli: path.join(root, "kernel/server/cli.ts"),
     },
     outdir: out,

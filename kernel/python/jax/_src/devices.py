@@ -3,13 +3,9 @@
 through `os.environ` mid-session works, as the post does) unless `jax_num_cpu_devices` was set."""
 
 import os
-import re
 
 from .bridge import B
-from .config import config
 
-_FLAG = re.compile(r"--xla_force_host_platform_device_count=(\d+)")
-_explicit = {"cpu_count": False}
 _devices = {}
 
 
@@ -52,17 +48,9 @@ def _device(platform, id, kind):
     return d
 
 
-def note_explicit_cpu_count():
-    _explicit["cpu_count"] = True
-
-
 def _sync_cpu_count():
-    if _explicit["cpu_count"]:
-        return
-    m = _FLAG.search(os.environ.get("XLA_FLAGS", ""))
-    n = int(m.group(1)) if m else 1
-    if n >= 1 and n != config.jax_num_cpu_devices:
-        B.configUpdate("jax_num_cpu_devices", n)
+    # The runtime reads the flag from its own environment: give it Python's.
+    B.setXlaFlags(os.environ.get("XLA_FLAGS", ""))
 
 
 def _parse(entries):
