@@ -18,6 +18,7 @@ import { eq, select } from "./select.js";
 import { convertElementType, broadcastInDim } from "./structural.js";
 import { ShapedArray } from "../ir/shape.js";
 import { ValueError } from "./errors.js";
+import { shardElementwise } from "./shard.js";
 
 const bin = (o: BinaryOp) => ([a, b]: Exp[]): Exp => binary(o, a, b);
 const negCt = (ct: MaybeZero): MaybeZero => (ct instanceof Zero ? ct : neg(ct));
@@ -86,6 +87,7 @@ definePrimitive("add_any", {
     perm.splice(dy, 0, dx);
     return [[addAny(bind1("transpose", [x], { permutation: perm }), y)], [dy]];
   },
+  shard: shardElementwise,
   lower: elementwiseLowering(bin("add")),
 });
 export const addAny = (x: Value, y: Value): Value => bind1("add_any", [x, y]);
@@ -170,6 +172,7 @@ definePrimitive("pow", {
   transpose: null,
   batch: broadcastingBatch("pow"),
   // An integer exponent is converted to the base's float type first, as XLA's lowering does.
+  shard: shardElementwise,
   lower: elementwiseLowering(([a, b], _p, out) => binary("pow", a, b.dtype === out.dtype ? b : unary("cast", b, out.dtype))),
 });
 /** lax.pow: a Python-like scalar exponent takes the base's dtype. */

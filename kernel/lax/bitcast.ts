@@ -11,6 +11,7 @@ import { treeMap } from "../ir/pytree.js";
 import { moveaxis } from "./helpers.js";
 import { vectorizedBatch } from "./nary.js";
 import { ValueError } from "./errors.js";
+import { shardElementwise } from "./shard.js";
 
 const UINT_OF_BYTES: Record<number, DType> = { 1: "uint8", 2: "uint16", 4: "uint32", 8: "uint64" };
 
@@ -94,6 +95,7 @@ definePrimitive("stop_gradient", {
   jvp: "nondiff",
   transpose: null,
   batch: vectorizedBatch("stop_gradient"),
+  shard: shardElementwise,
   lower: { kind: "fusible", rule: ([x]) => [x] },
 });
 

@@ -13,6 +13,7 @@ import { broadcastInDim, rev } from "./structural.js";
 import { concatenate, pad, sliceInDim } from "./slicing.js";
 import { forEachLine, multiplier, nanMax, nanMin, readHost, rounder, writeHost } from "./host.js";
 import { ValueError } from "./errors.js";
+import { shardAlong } from "./shard.js";
 
 /** The sequential step of each cumulative op on JS numbers, already rounded to `dtype`. */
 const STEP: Record<string, (d: DType) => (acc: number, x: number) => number> = {
@@ -126,6 +127,7 @@ function defineCumulative(name: string, jvp: JvpRule, transpose: Parameters<type
       const axis = p.axis as number;
       return [[bind1(name, [x], { ...p, axis: axis < (d as number) ? axis : axis + 1 })], [d]];
     },
+    shard: shardAlong((p) => [p.axis as number]),
     lower: {
       kind: "host",
       run: ([x], p, [out]) => {

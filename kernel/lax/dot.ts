@@ -15,6 +15,7 @@ import { registerPpEqnRule, ppEqnDefault } from "../ir/print.js";
 import { addTangents, tangentAval } from "./helpers.js";
 import { convertElementType, transpose } from "./structural.js";
 import { ValueError } from "./errors.js";
+import { shardDotGeneral } from "./shard.js";
 
 /** ((lhs_contracting, rhs_contracting), (lhs_batch, rhs_batch)), as in JAX. */
 export type DotDimensionNumbers = readonly [readonly [readonly number[], readonly number[]], readonly [readonly number[], readonly number[]]];
@@ -184,6 +185,7 @@ definePrimitive("dot_general", {
     const [dn, outDim] = batchDimNums([getAval(l).ndim, getAval(r).ndim], dims, dnumsOf(p));
     return [[bind1("dot_general", [l, r], { ...p, dimension_numbers: dn })], [outDim]];
   },
+  shard: shardDotGeneral,
   lower: {
     kind: "fusible",
     rule: ([l, r], p, [out]) => {

@@ -12,6 +12,7 @@ import { type Exp, type View, i32, index, view } from "../codegen/exp.js";
 import { bdimAtFront } from "./helpers.js";
 import { broadcastInDim, reduceSum, reshape } from "./structural.js";
 import { NotImplementedError } from "./errors.js";
+import { shardElementwise } from "./shard.js";
 
 // ---- dtype rules ---------------------------------------------------------------------------------
 
@@ -199,6 +200,7 @@ export function unop(name: string, spec: UnopSpec): void {
     jvp: spec.jvp,
     transpose: spec.transpose ?? null,
     batch: vectorizedBatch(name),
+    shard: shardElementwise,
     lower: elementwiseLowering(([x], p, out) => spec.lower(x, p, out)),
   });
 }
@@ -219,6 +221,7 @@ export function naryop(name: string, spec: NaryopSpec): void {
     jvp: spec.jvp,
     transpose: spec.transpose ?? null,
     batch: broadcastingBatch(name),
+    shard: shardElementwise,
     lower: elementwiseLowering(spec.lower),
   });
 }

@@ -15,6 +15,7 @@ import { broadcastInDim, convertElementType, reduceSum, reshape, squeeze, transp
 import { pad, slice } from "./slicing.js";
 import { readHost, writeHost } from "./host.js";
 import { ValueError } from "./errors.js";
+import { shardArgReduce, shardReduce } from "./shard.js";
 
 // ---- shared rules ---------------------------------------------------------------------------
 
@@ -55,6 +56,7 @@ function defineReducer(name: string, dtypes: (d: DType) => boolean, op: ReduceOp
     jvp,
     transpose: null,
     batch: reducerBatch(name),
+    shard: shardReduce(op),
     lower: { kind: "fusible", rule: ([x], p, [out]) => [reduceView(op, x, p.axes as number[], out)] },
   });
 }
@@ -152,6 +154,7 @@ for (const [name, op] of [["reduce_and", "and"], ["reduce_or", "or"]] as const) 
     jvp: "nondiff",
     transpose: null,
     batch: reducerBatch(name),
+    shard: shardReduce(op),
     lower: {
       kind: "fusible",
       rule: ([x], p, [out]) => {
@@ -173,6 +176,7 @@ definePrimitive("reduce_xor", {
   jvp: "nondiff",
   transpose: null,
   batch: reducerBatch("reduce_xor"),
+  shard: shardArgReduce,
   lower: {
     kind: "host",
     run: ([x], p, [out]) => {
@@ -212,6 +216,7 @@ for (const [name, op] of [["argmax", "max"], ["argmin", "min"]] as const) {
     jvp: "nondiff",
     transpose: null,
     batch: reducerBatch(name),
+    shard: shardArgReduce,
     lower: {
       kind: "fusible",
       rule: ([x], p, [out]) => {

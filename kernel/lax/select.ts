@@ -14,6 +14,7 @@ import { ANY, checkNaryDtypes, checkSameDtypes, elementwiseLowering, fullLike, m
 import { broadcastInDim } from "./structural.js";
 import { bitwiseAnd } from "./binary.js";
 import { ValueError } from "./errors.js";
+import { shardElementwise } from "./shard.js";
 
 const pyShape = (s: Shape): string => (s.length === 1 ? `(${s[0]},)` : `(${s.join(", ")})`);
 
@@ -85,6 +86,7 @@ definePrimitive("select_n", {
     return [null, ...cases.map((c, i): MaybeZero | null => (c instanceof UndefinedPrimal ? select(eq(w, i), ct, zeros) : null))];
   },
   batch: selectBatch,
+  shard: shardElementwise,
   lower: elementwiseLowering(([which, ...cases]) => selectExp(which, cases)),
 });
 
@@ -149,6 +151,7 @@ definePrimitive("clamp", {
   transpose: null,
   batch: clampBatch,
   // min(max(x, lo), hi), NaN-propagating as XLA's clamp.
+  shard: shardElementwise,
   lower: elementwiseLowering(([lo, x, hi]) => binary("min", binary("max", x, lo), hi)),
 });
 

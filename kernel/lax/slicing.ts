@@ -16,6 +16,7 @@ import { broadcastInDim, expandDims, reduceSum, squeeze } from "./structural.js"
 import { GatherDimensionNumbers, GatherScatterMode, gatherBatch } from "./gather.js";
 import { ScatterDimensionNumbers, scatterBatch } from "./scatter.js";
 import { ValueError } from "./errors.js";
+import { shardConcatenate, shardPad, shardSlice } from "./shard.js";
 
 // ---- index arithmetic shared by the lowerings ----------------------------------------------------
 
@@ -94,6 +95,7 @@ definePrimitive("slice", {
     const strides = p.strides as number[] | null;
     return [[slice(x, ins(p.start_indices as number[], 0), ins(p.limit_indices as number[], getAval(x).shape[bd]), strides ? ins(strides, 1) : null)], [bd]];
   },
+  shard: shardSlice,
   lower: {
     kind: "fusible",
     rule: ([x], p, [out]) => {
@@ -159,6 +161,7 @@ definePrimitive("pad", {
     const vb = broadcastInDim(moveaxis(v, dv, 0), getAval(padded).shape, [bd]);
     return [[bind1("select_n", [mask, vb, padded])], [bd]];
   },
+  shard: shardPad,
   lower: {
     kind: "fusible",
     rule: ([x, v], p, [out]) => {
@@ -229,6 +232,7 @@ definePrimitive("concatenate", {
     });
   },
   batch: (xs, dims, p, size) => [[concatenate(xs.map((x, i) => bdimAtFront(x, dims[i], size)), (p.dimension as number) + 1)], [0]],
+  shard: shardConcatenate,
   lower: {
     kind: "fusible",
     rule: (xs, p, [out]) => {

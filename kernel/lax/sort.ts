@@ -13,6 +13,7 @@ import { broadcastInDim, broadcastedIota, expandDims } from "./structural.js";
 import { GatherDimensionNumbers, GatherScatterMode, gather } from "./gather.js";
 import { allocHost, forEachLine, rawOut, readHost } from "./host.js";
 import { ValueError } from "./errors.js";
+import { shardAlong } from "./shard.js";
 
 /** `lax.sort` of several operands: returns all of them, permuted together. */
 export function sortMulti(operands: readonly Value[], dimension = -1, isStable = true, numKeys = 1): Value[] {
@@ -100,5 +101,6 @@ definePrimitive("sort", {
     const outs = bind("sort", moved, { ...p, dimension: dim + (bd <= dim ? 1 : 0) });
     return [outs, outs.map(() => bd)];
   },
+  shard: shardAlong((p) => [p.dimension as number], "perOperand"),
   lower: { kind: "host", run: (ins, p) => runSort(ins, p.dimension as number, p.num_keys as number) },
 });

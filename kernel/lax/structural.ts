@@ -12,6 +12,7 @@ import { type Exp, type Index, index, i32, view, cast, mapViews, ravel, unravel,
 import { bdimAtFront, elementwiseBatch, linearJvp, tangentAval } from "./helpers.js";
 import { ValueError } from "./errors.js";
 import { ppEqnDefault, registerPpEqnRule } from "../ir/print.js";
+import { shardAlong, shardBroadcastInDim, shardElementwise, shardNullary, shardReduce, shardReshape, shardSqueeze, shardTranspose } from "./shard.js";
 
 // ---- broadcast_in_dim ------------------------------------------------------------------------
 
@@ -58,6 +59,7 @@ definePrimitive("broadcast_in_dim", {
     const bd = p.broadcast_dimensions as number[];
     return [[broadcastInDim(xf, [size, ...(p.shape as number[])], [0, ...bd.map((b) => b + 1)])], [0]];
   },
+  shard: shardBroadcastInDim,
   lower: {
     kind: "fusible",
     rule: ([x], p, [out]) => {
@@ -92,6 +94,7 @@ definePrimitive("reshape", {
   jvp: linearJvp("reshape"),
   transpose: ([ct], [x]) => [ct instanceof Zero ? new Zero((x as UndefinedPrimal).aval) : reshape(ct, (x as UndefinedPrimal).aval.shape)],
   batch: ([x], [d], p, size) => [[reshape(bdimAtFront(x, d, size), [size, ...(p.new_sizes as number[])])], [0]],
+  shard: shardReshape,
   lower: {
     kind: "fusible",
     rule: ([x], _p, [out]) => [view(out.shape, out.dtype, (idx) => x.at(reindex(idx, out.shape, x.shape)))],
@@ -135,6 +138,7 @@ definePrimitive("transpose", {
     return [ct instanceof Zero ? new Zero((x as UndefinedPrimal).aval) : transpose(ct, inv)];
   },
   batch: ([x], [d], p, size) => [[transpose(bdimAtFront(x, d, size), [0, ...(p.permutation as number[]).map((i) => i + 1)])], [0]],
+  shard: shardTranspose,
   lower: {
     kind: "fusible",
     rule: ([x], p, [out]) => {
@@ -174,6 +178,7 @@ definePrimitive("convert_element_type", {
     return [ct instanceof Zero ? new Zero(aval) : convertElementType(ct, aval.dtype)];
   },
   batch: elementwiseBatch("convert_element_type"),
+  shard: shardElementwise,
   lower: { kind: "fusible", rule: ([x], _p, [out]) => [mapViews([x], out.shape, out.dtype, (a) => cast(a, out.dtype))] },
 });
 
@@ -206,6 +211,7 @@ definePrimitive("reduce_sum", {
     const outD = dd - axes.filter((a) => a < dd).length;
     return [[reduceSum(x, newAxes)], [outD]];
   },
+  shard: shardReduce("sum"),
   lower: {
     kind: "fusible",
     rule: ([x], p, [out]) => {
@@ -256,6 +262,7 @@ definePrimitive("iota", {
   batch: () => {
     throw new Error("iota has no operands to batch");
   },
+  shard: shardNullary,
   lower: {
     kind: "fusible",
     rule: (_ins, p, [out]) => [view(out.shape, out.dtype, (idx) => cast(idx.dims[p.dimension as number], out.dtype))],
@@ -286,6 +293,7 @@ definePrimitive("squeeze", {
   jvp: linearJvp("squeeze"),
   transpose: ([ct], [x], p) => [ct instanceof Zero ? new Zero((x as UndefinedPrimal).aval) : expandDims(ct, p.dimensions as number[])],
   batch: ([x], [d], p, size) => [[squeeze(bdimAtFront(x, d, size), (p.dimensions as number[]).map((i) => i + 1))], [0]],
+  shard: shardSqueeze,
   lower: {
     kind: "fusible",
     rule: ([x], p, [out]) => {
@@ -327,6 +335,7 @@ definePrimitive("rev", {
   // Reversal is its own transpose.
   transpose: ([ct], [x], p) => [ct instanceof Zero ? new Zero((x as UndefinedPrimal).aval) : rev(ct, p.dimensions as number[])],
   batch: ([x], [d], p) => [[rev(x, (p.dimensions as number[]).map((i) => (i >= (d as number) ? i + 1 : i)))], [d]],
+  shard: shardAlong((p) => p.dimensions as number[]),
   lower: {
     kind: "fusible",
     rule: ([x], p, [out]) => {

@@ -13,6 +13,7 @@ import { defjvp, defjvp2, linearJvp } from "./helpers.js";
 import { FLOAT, INT, INT_OR_BOOL, NUM, type Kind, constLike, unop, vectorizedBatch, elementwiseLowering, checkUnaryDtype } from "./nary.js";
 import { add, div, mul, sub, polygamma } from "./binary.js";
 import { ge, select } from "./select.js";
+import { shardElementwise } from "./shard.js";
 
 const op = (o: UnaryOp) => (x: Exp): Exp => unary(o, x);
 const c = (x: Exp, v: number): Exp => constant(v, x.dtype);
@@ -174,6 +175,7 @@ definePrimitive("integer_pow", {
   transpose: null,
   batch: vectorizedBatch("integer_pow"),
   // Repeated squaring with one rounding per multiply, as XLA computes it; x^0 is 1 even for NaN.
+  shard: shardElementwise,
   lower: elementwiseLowering(([x], p) => {
     let y = p.y as number;
     if (y === 0) return constant(1, x.dtype);

@@ -1,0 +1,203 @@
+/**
+ * @file Collectives over named mesh axes, for shard_map bodies: `psum`, `pmean`, `pmax`,
+ * `pmin`, `allGather`, `ppermute`, `axisIndex` (JAX's lax.psum … lax.axis_index), one stanza
+ * each. They only run inside SPMD programs (the partitioner turns them into communication
+ * steps); the axis environment says which names are bound while a shard_map body is traced.
+ */
+
+import { type Params, type Value, Tracer, bind, bind1, definePrimitive, getAval } from "../ir/core.js";
+import { type DType, isBool } from "../ir/dtype.js";
+import { ShapedArray } from "../ir/shape.js";
+import { UndefinedPrimal, Zero } from "../ir/rules.js";
+import { linearJvp, tangentAval } from "../lax/helpers.js";
+import { NotImplementedError, ValueError } from "../lax/errors.js";
+import * as lax from "../lax/index.js";
+
+// ---- the axis environment ------------------------------------------------------------------------
+
+const axisEnv: Map<string, number>[] = [];
+
+/** Runs `fn` with mesh axes bound to their sizes (while a shard_map body is traced). */
+export function withAxes<R>(axes: ReadonlyMap<string, number>, fn: () => R): R {
+  axisEnv.push(new Map(axes));
+  try {
+    return fn();
+  } finally {
+    axisEnv.pop();
+  }
+}
+
+/** Python's NameError, which JAX raises for an unbound axis name. */
+export class NameError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "NameError";
+  }
+}
+
+/** The size of a bound axis (JAX's error for an unbound one). */
+export function axisSize(name: string): number {
+  for (let i = axisEnv.length - 1; i >= 0; i--) {
+    const s = axisEnv[i].get(name);
+    if (s !== undefined) return s;
+  }
+  throw new NameError(`unbound axis name: ${name}`);
+}
+
+export type AxisName = string | readonly string[];
+const names = (a: AxisName): string[] => (typeof a === "string" ? [a] : [...a]);
+
+/** The mesh axes a collective's params name. */
+export function collectiveAxes(p: Params): string[] {
+  const a = (p.axes ?? p.axis_name) as AxisName;
+  return names(a);
+}
+
+export const COLLECTIVES = new Set(["psum", "pmax", "pmin", "all_gather", "ppermute", "axis_index"]);
+
+const outsideShardMap = (prim: string) => (_args: Value[], p: Params): Value[] => {
+  throw new NameError(`unbound axis name: ${collectiveAxes(p)[0]} (${prim} runs only inside shard_map)`);
+};
+
+// ---- psum, pmax, pmin ----------------------------------------------------------------------------
+
+// psum is linear: d psum(x) = psum(dx), and its transpose sums the cotangents the same way.
+definePrimitive("psum", {
+  abstractEval: (avals) => avals,
+  jvp: linearJvp("psum"),
+  transpose: (cts, args, p) => {
+    const live = cts.map((c, i) => (args[i] instanceof UndefinedPrimal && !(c instanceof Zero) ? (c as Value) : null));
+    const summed = bind("psum", live.filter((c): c is Value => c !== null), p);
+    let k = 0;
+    return args.map((a, i) => (a instanceof UndefinedPrimal ? (live[i] === null ? new Zero((a as UndefinedPrimal).aval) : summed[k++]) : null));
+  },
+  batch: (args, dims, p) => [bind("psum", args, p), dims],
+  lower: { kind: "impl", impl: outsideShardMap("psum") },
+});
+
+for (const name of ["pmax", "pmin"]) {
+  definePrimitive(name, {
+    abstractEval: (avals) => avals,
+    jvp: (primals, tangents, p) => {
+      if (tangents.some((t) => !(t instanceof Zero))) throw new NotImplementedError(`Differentiation rule for '${name}' not implemented`);
+      const outs = bind(name, primals, p);
+      return [outs, outs.map((o) => new Zero(tangentAval(getAval(o))))];
+    },
+    transpose: null,
+    batch: (args, dims, p) => [bind(name, args, p), dims],
+    lower: { kind: "impl", impl: outsideShardMap(name) },
+  });
+}
+
+function checkBound(axis: AxisName): string[] {
+  const ns = names(axis);
+  ns.forEach(axisSize);
+  return ns;
+}
+
+/** Booleans are summed as int32, as in JAX. */
+const summable = (x: Value): Value => (isBool(getAval(x).dtype) ? lax.convertElementType(x, "int32" as DType) : x);
+
+/** `lax.psum(x, axis_name)`: the sum of `x` over the devices along the named mesh axes. */
+export function psum(x: Value, axisName: AxisName): Value {
+  const axes = checkBound(axisName);
+  if (!axes.length) return x;
+  const v = summable(x);
+  // A constant is the same on every device: its sum is the axis size times it.
+  if (!(v instanceof Tracer)) return lax.mul(v, axes.reduce((n, a) => n * axisSize(a), 1));
+  return bind1("psum", [v], { axes, axis_index_groups: null });
+}
+
+/** `lax.pmean`: psum divided by the number of devices along the axes. */
+export function pmean(x: Value, axisName: AxisName): Value {
+  const n = checkBound(axisName).reduce((s, a) => s * axisSize(a), 1);
+  return lax.div(psum(x, axisName), n);
+}
+
+export function pmax(x: Value, axisName: AxisName): Value {
+  const axes = checkBound(axisName);
+  return bind1("pmax", [x], { axes, axis_index_groups: null });
+}
+
+export function pmin(x: Value, axisName: AxisName): Value {
+  const axes = checkBound(axisName);
+  return bind1("pmin", [x], { axes, axis_index_groups: null });
+}
+
+// ---- all_gather -----------------------------------------------------------------------------------
+
+const gatheredShape = (shape: readonly number[], dim: number, size: number, tiled: boolean): number[] =>
+  tiled ? shape.map((s, i) => (i === dim ? s * size : s)) : [...shape.slice(0, dim), size, ...shape.slice(dim)];
+
+definePrimitive("all_gather", {
+  abstractEval: ([x], p) => [new ShapedArray(gatheredShape(x.shape, p.all_gather_dimension as number, p.axis_size as number, p.tiled as boolean), x.dtype, x.weakType)],
+  // Linear: d all_gather(x) = all_gather(dx).
+  jvp: linearJvp("all_gather"),
+  transpose: null,
+  // A batched operand: its batch dim moves to the front, the gathered dimension shifts by one.
+  batch: ([x], [d], p) => {
+    const moved = d === null || d === 0 ? x : lax.transpose(x, [d, ...Array.from({ length: getAval(x).ndim }, (_, i) => i).filter((i) => i !== d)]);
+    return [[bind1("all_gather", [moved], { ...p, all_gather_dimension: (p.all_gather_dimension as number) + (d === null ? 0 : 1) })], [d === null ? null : 0]];
+  },
+  lower: { kind: "impl", impl: outsideShardMap("all_gather") },
+});
+
+/**
+ * `lax.all_gather(x, axis_name, axis=0, tiled=False)`: every device gets the blocks of all
+ * devices along the axes, stacked along a new dimension `axis` (concatenated when `tiled`).
+ */
+export function allGather(x: Value, axisName: AxisName, opts: { axis?: number; tiled?: boolean } = {}): Value {
+  const axes = checkBound(axisName);
+  const size = axes.reduce((n, a) => n * axisSize(a), 1);
+  const tiled = opts.tiled ?? false;
+  const nd = getAval(x).ndim + (tiled ? 0 : 1);
+  let dim = opts.axis ?? 0;
+  if (dim < -nd || dim >= nd) throw new RangeError(`axis ${dim} is out of bounds for array of dimension ${nd}`);
+  if (dim < 0) dim += nd;
+  return bind1("all_gather", [x], { all_gather_dimension: dim, axis_name: axes, axis_index_groups: null, axis_size: size, tiled });
+}
+
+// ---- ppermute --------------------------------------------------------------------------------------
+
+definePrimitive("ppermute", {
+  abstractEval: ([x]) => [x],
+  // Linear; its transpose sends cotangents back along the inverted permutation.
+  jvp: linearJvp("ppermute"),
+  transpose: ([ct], _args, p) => {
+    if (ct instanceof Zero) return [ct];
+    const inverse = (p.perm as [number, number][]).map(([s, d]) => [d, s]);
+    return [bind1("ppermute", [ct], { ...p, perm: inverse })];
+  },
+  batch: ([x], [d], p) => [[bind1("ppermute", [x], p)], [d]],
+  lower: { kind: "impl", impl: outsideShardMap("ppermute") },
+});
+
+/** `lax.ppermute(x, axis_name, perm)`: device `src` sends its block to device `dst` for each (src, dst) pair. */
+export function ppermute(x: Value, axisName: AxisName, perm: readonly (readonly [number, number])[]): Value {
+  const axes = checkBound(axisName);
+  const n = axes.reduce((s, a) => s * axisSize(a), 1);
+  const srcs = new Set<number>(), dsts = new Set<number>();
+  for (const [s, d] of perm) {
+    if (!(s >= 0 && s < n && d >= 0 && d < n)) throw new ValueError(`ppermute perm indices must be in [0, ${n}), got (${s}, ${d})`);
+    if (srcs.has(s) || dsts.has(d)) throw new ValueError(`ppermute sources and destinations must be unique, got ${JSON.stringify(perm)}.`);
+    srcs.add(s);
+    dsts.add(d);
+  }
+  return bind1("ppermute", [x], { axis_name: axes, perm: perm.map(([s, d]) => [s, d]) });
+}
+
+// ---- axis_index --------------------------------------------------------------------------------------
+
+definePrimitive("axis_index", {
+  abstractEval: () => [new ShapedArray([], "int32", false)],
+  jvp: "nondiff",
+  transpose: null,
+  batch: (_args, _dims, p) => [[bind1("axis_index", [], p)], [null]],
+  lower: { kind: "impl", impl: outsideShardMap("axis_index") },
+});
+
+/** `lax.axis_index(axis_name)`: this device's position along the named axes (int32). */
+export function axisIndex(axisName: AxisName): Value {
+  const axes = checkBound(axisName);
+  return bind1("axis_index", [], { axis_name: axes.length === 1 ? axes[0] : axes });
+}
