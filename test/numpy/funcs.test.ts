@@ -5,7 +5,8 @@
  */
 
 import assert from "node:assert/strict";
-import { type FixtureArray, assertClose, fromFixture, loadFixture, decode } from "../util.js";
+import { type FixtureArray, assertClose, fromFixture, loadFixture, decode, testDevices } from "../util.js";
+import { setDefaultDevice } from "../../kernel/backend/device.js";
 import * as jnp from "../../kernel/numpy/index.js";
 import { SIGNATURES } from "../../kernel/numpy/signatures.js";
 import { JaxValue, TypedScalar } from "../../kernel/ir/core.js";
@@ -72,21 +73,26 @@ export function callNumpy(name: string, args: unknown[], kwargs: Record<string, 
 const LOOSE = new Set(["linalg.det", "linalg.slogdet", "linalg.inv", "linalg.solve", "linalg.cholesky", "linalg.matrix_power",
   "linalg.eigh", "linalg.svd", "linalg.pinv", "linalg.lstsq", "polyfit", "linalg.norm"]);
 
-describe("jnp functions vs NumPy", () => {
-  const { cases } = loadFixture<{ cases: Case[] }>("numpy_funcs");
-  for (const c of cases) {
-    it(c.name, () => {
-      const got = callNumpy(c.fn, c.args.map((a) => decodeArg(a)), Object.fromEntries(Object.entries(c.kwargs).map(([k, v]) => [k, decodeArg(v, true)])));
-      const outs = c.tuple ? (got as unknown[]) : [got];
-      assert.equal(outs.length, c.out.length, "number of outputs");
-      const tol = LOOSE.has(c.fn) ? { rtol: 2e-4, atol: 2e-4 } : { rtol: 1e-5, atol: 1e-6 };
-      outs.forEach((o, k) => {
-        assert.ok(o instanceof JaxValue, `output ${k} is not an array`);
-        assertClose(o, c.out[k], { ...tol, msg: `${c.name} output ${k}` });
+for (const device of testDevices()) {
+  describe(`jnp functions vs NumPy on ${device.toString()}`, () => {
+    const { cases } = loadFixture<{ cases: Case[] }>("numpy_funcs");
+    // Inputs, constants and results all live on the device under test.
+    before(() => setDefaultDevice(device));
+    after(() => setDefaultDevice(null));
+    for (const c of cases) {
+      it(c.name, () => {
+        const got = callNumpy(c.fn, c.args.map((a) => decodeArg(a)), Object.fromEntries(Object.entries(c.kwargs).map(([k, v]) => [k, decodeArg(v, true)])));
+        const outs = c.tuple ? (got as unknown[]) : [got];
+        assert.equal(outs.length, c.out.length, "number of outputs");
+        const tol = LOOSE.has(c.fn) ? { rtol: 2e-4, atol: 2e-4 } : { rtol: 1e-5, atol: 1e-6 };
+        outs.forEach((o, k) => {
+          assert.ok(o instanceof JaxValue, `output ${k} is not an array`);
+          assertClose(o, c.out[k], { ...tol, msg: `${c.name} output ${k}` });
+        });
       });
-    });
-  }
-});
+    }
+  });
+}
 
 /** Functions whose output shape depends on the values: they need concrete input (or size=). */
 const VALUE_DEPENDENT = new Set(["unique", "nonzero", "flatnonzero", "argwhere"]);
