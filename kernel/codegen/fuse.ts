@@ -98,7 +98,8 @@ function expCost(e: Exp): number {
     let c = 0;
     switch (x.kind) {
       case "const": case "gidx": case "ridx": break;
-      case "load": c = 1 + go(x.args[0]) * 0.25; break;
+      // Index arithmetic is mostly hoisted out of inner loops: a load counts 1 whatever its index.
+      case "load": c = 1; break;
       case "unary": c = (CHEAP_UNARY.has(x.op) ? 1 : 8) + go(x.args[0]); break;
       case "binary": c = (CHEAP_BINARY.has(x.op) || x.dtype === "int32" ? 1 : 8) + go(x.args[0]) + go(x.args[1]); break;
       case "where": c = 1 + go(x.args[0]) + go(x.args[1]) + go(x.args[2]); break;
@@ -108,6 +109,14 @@ function expCost(e: Exp): number {
   };
   return go(e);
 }
+
+const nodeIds = new WeakMap<Exp, number>();
+let nextNodeId = 0;
+const seenId = (e: Exp): number => {
+  let id = nodeIds.get(e);
+  if (id === undefined) nodeIds.set(e, (id = nextNodeId++));
+  return id;
+};
 
 /**
  * How each input of an equation is read: how many times in total per element of the input, and
@@ -120,23 +129,40 @@ function readPattern(eqn: JaxprEqn): { mults: number[]; inReduce: boolean[] } {
   const probes = eqn.inputs.map((a, i) => inputView(i, a.aval.shape, a.aval.dtype));
   const outs = rules.lower.rule(probes, eqn.params, eqn.outBinders.map((v) => v.aval));
   const reads = eqn.inputs.map(() => 0);
+  // A node inside reductions runs once per iteration of those whose loop variable it depends on
+  // (the others' iterations reuse it: renderers hoist loop-invariant code).
+  const free = new Map<Exp, Set<number>>();
+  const freeOf = (e: Exp): Set<number> => {
+    let f = free.get(e);
+    if (f) return f;
+    f = new Set<number>();
+    if (e.kind === "ridx") f.add(e.id);
+    else if ("args" in e) {
+      for (const a of e.args) for (const r of freeOf(a)) f.add(r);
+      if (e.kind === "reduce" && e.ridx.kind === "ridx") f.delete(e.ridx.id);
+    }
+    free.set(e, f);
+    return f;
+  };
   outs.forEach((o) => {
     const n = prod(o.shape);
-    const weights = new Map<Exp, number>();
-    const root = o.at(unravel(gidx(), o.shape));
-    weights.set(root, 1);
-    // Parents come before children in the walk, so each node's weight is known when visited.
-    walkExp([root], (e) => {
-      const w = weights.get(e) ?? 1;
+    const seen = new Set<string>();
+    const visit = (e: Exp, loops: readonly { id: number; size: number }[]): void => {
+      const fv = freeOf(e);
+      const live = loops.filter((l) => fv.has(l.id));
+      const key = `${live.map((l) => l.id).join(",")}`;
+      const memo = `${seenId(e)}|${key}`;
+      if (seen.has(memo)) return;
+      seen.add(memo);
       if (e.kind === "load") {
-        reads[e.input] += n * w;
-        if (w > 1) inReduce[e.input] = true;
+        reads[e.input] += n * live.reduce((w, l) => w * l.size, 1);
+        if (live.length) inReduce[e.input] = true;
       }
-      if ("args" in e) {
-        const inner = e.kind === "reduce" && e.ridx.kind === "ridx" ? w * e.ridx.size : w;
-        for (const a of e.args) weights.set(a, Math.max(weights.get(a) ?? 0, inner));
-      }
-    });
+      if (e.kind === "reduce" && e.ridx.kind === "ridx") visit(e.args[0], [...live, { id: e.ridx.id, size: e.ridx.size }]);
+      else if (e.kind !== "load" && "args" in e) for (const a of e.args) visit(a, live);
+      else if (e.kind === "load") visit(e.args[0], live);
+    };
+    visit(o.at(unravel(gidx(), o.shape)), []);
   });
   return { mults: reads.map((r, i) => r / Math.max(1, eqn.inputs[i].aval.size)), inReduce };
 }
@@ -244,8 +270,9 @@ export function fuseJaxpr(closed: ClosedJaxpr): FusedJaxpr {
         effMult.set(v, mult);
         if (materialized.has(v)) continue;
         const c = cost.get(v) ?? 0;
-        // Recomputing costs mult·c per element; writing once costs c + 2 + one load per read.
-        const recompute = c * (mult - 1) > mult + 2;
+        // Recomputing costs mult·c per element; storing costs c, a store (~3: write-allocate and
+        // a kernel boundary), and one load per read.
+        const recompute = c * (mult - 1) > mult + 3;
         // Consumers of different shapes end up in different kernels: each recomputes the value,
         // which is cheaper than a round trip through memory up to about one transcendental op.
         const duplicated = shapes.size > 1 && c > DUPLICATE_COST;

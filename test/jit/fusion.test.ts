@@ -38,6 +38,28 @@ const cases: { name: string; fn: (...xs: Value[]) => Value | Value[]; args: stri
   },
   { name: "two outputs of one shape share a kernel", fn: (x) => [lax.sin(x), lax.cos(x)], args: ["m"], want: ["sin_m", "cos_m"], kernels: 1 },
   { name: "a reduction of a fused map over a 3-d array", fn: (x) => lax.reduceMax(lax.tanh(x), [2]), args: ["b"], want: ["b_tanh_rowmax"], kernels: 1 },
+  {
+    // pad selects between its operand and the padding at every position (both are evaluated):
+    // an expensive operand is stored once rather than recomputed 3.5 times.
+    name: "a strided slice, a map and a pad",
+    fn: (x) => lax.pad(lax.exp(lax.slice(x, [1, 0], [4, 8], [1, 2])), 0.5, [[2, 1, 0], [0, 3, 0]]), args: ["q"], want: ["idx_pad_slice"], kernels: 2,
+  },
+  {
+    name: "a cheap map under a pad stays fused",
+    fn: (x) => lax.pad(lax.mul(lax.slice(x, [1, 0], [4, 8], [1, 2]), 2), 0.5, [[2, 1, 0], [0, 3, 0]]), args: ["q"], want: ["idx_pad_slice_times2"], kernels: 1,
+  },
+  {
+    // Likewise each operand of a concatenation is read at every position: sin is stored once.
+    name: "concatenation of reversed operands",
+    fn: (x) => lax.concatenate([lax.mul(lax.rev(x, [1]), 2), lax.sin(lax.rev(x, [0]))], 0), args: ["q"], want: ["idx_concat_rev"], kernels: 2,
+  },
+  { name: "a cumulative sum and its epilogue", fn: (x) => lax.tanh(lax.cumsum(x, 1)), args: ["q"], want: ["idx_cumsum_tanh"], kernels: 1 },
+  { name: "argmax of a fused square", fn: (x) => lax.argmax(lax.mul(x, x), 1, "int32"), args: ["q"], want: ["idx_argmax_sq"], kernels: 1 },
+  { name: "a transpose then a reshape", fn: (x) => lax.add(lax.reshape(lax.transpose(x, [1, 0]), [4, 10]), 1), args: ["q"], want: ["idx_transpose_reshape"], kernels: 1 },
+  {
+    name: "a column max broadcast back",
+    fn: (x) => lax.sub(x, lax.broadcastInDim(lax.reduceMax(x, [0]), [5, 8], [1])), args: ["q"], want: ["idx_colmax_minus"], kernels: 2,
+  },
 ];
 
 describe("jit fusion", () => {
