@@ -19,14 +19,15 @@ demo="${JAXNB_DEMO_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/jaxnb/demo}"
 mkdir -p "$demo/user-data/User" "$demo/workspace"
 # A copy of the example, so the repository's notebook is never changed by running it.
 cp -n examples/jax-intro.jaxnb "$demo/workspace/" 2>/dev/null || true
-cat > "$demo/user-data/User/settings.json" <<'JSON'
+cat > "$demo/user-data/User/settings.json" <<JSON
 { "workbench.startupEditor": "none", "telemetry.telemetryLevel": "off", "update.mode": "none",
-  "extensions.autoCheckUpdates": false, "workbench.tips.enabled": false }
+  "extensions.autoCheckUpdates": false, "workbench.tips.enabled": false,
+  "jaxnb.openOnStartup": "$demo/workspace/jax-intro.jaxnb" }
 JSON
 export XDG_CONFIG_HOME="$demo/xdg-config" XDG_DATA_HOME="$demo/xdg-data"
 "$cs" --extensions-dir "$demo/extensions" --user-data-dir "$demo/user-data" --install-extension dist/jaxnb-linux-x64.vsix --force >/dev/null
 port="${JAXNB_DEMO_PORT:-8080}"
 echo
-echo "VS Code with jaxnb: http://127.0.0.1:$port/?folder=$demo/workspace  (open jax-intro.jaxnb, pick \"JAX (CPU)\", Run All)"
+echo "VS Code with jaxnb: http://127.0.0.1:$port/?folder=$demo/workspace  (trust the folder, then Run All)"
 exec "$cs" --auth none --bind-addr "127.0.0.1:$port" --user-data-dir "$demo/user-data" --extensions-dir "$demo/extensions" \
-  --disable-telemetry --disable-update-check "$demo/workspace" "$demo/workspace/jax-intro.jaxnb"
+  --disable-telemetry --disable-update-check "$demo/workspace"

@@ -27,7 +27,21 @@ export function activate(context: vscode.ExtensionContext): JaxnbApi {
     registerBenchmark(context, controllers),
     registerCommands(context, controllers),
   );
+  void openOnStartup();
   return { controllers };
+}
+
+/** The `jaxnb.openOnStartup` notebook, if set (the demo opens the post's notebook this way). */
+async function openOnStartup(): Promise<void> {
+  const file = vscode.workspace.getConfiguration("jaxnb").get<string>("openOnStartup", "");
+  if (!file) return;
+  const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+  const uri = file.startsWith("/") || !folder ? vscode.Uri.file(file) : vscode.Uri.joinPath(folder, file);
+  try {
+    await vscode.window.showNotebookDocument(await vscode.workspace.openNotebookDocument(uri));
+  } catch (e) {
+    void vscode.window.showErrorMessage(`Could not open ${file}: ${(e as Error).message}`);
+  }
 }
 
 export async function deactivate(): Promise<void> {
