@@ -124,6 +124,8 @@ function release(buf: GPUBuffer): void {
     l.splice(l.indexOf(old), 1);
     pooledBytes -= old.size;
     old.destroy();
+    // Bind groups keep their buffers alive: drop those that may name this one.
+    bindGroups.clear();
   }
 }
 
@@ -200,16 +202,36 @@ async function compile(pid: number, name: string, source: string, inputs: number
   }
 }
 
+/** Serial numbers of GPU buffers, for bind-group cache keys. */
+const serial = new WeakMap<GPUBuffer, number>();
+let nextSerial = 0;
+/**
+ * Bind groups by (pipeline, buffers, sizes). Creating one costs more than the dispatch itself on
+ * lavapipe, and pooled buffers make the same combinations recur (an eager loop, a jitted call).
+ */
+const bindGroups = new Map<string, GPUBindGroup>();
+const BIND_GROUP_CACHE = 4096;
+
 function dispatch(pid: number, ids: readonly number[], x: number, y: number): void {
   const p = pipelines.get(pid);
   if (!p) throw new Error(`WebGPU pipeline ${pid} does not exist`);
+  let key = `${pid}`;
   const entries = ids.map((id, i): GPUBindGroupEntry => {
     const b = get(id);
     used.add(b.buf);
+    let sn = serial.get(b.buf);
+    if (sn === undefined) serial.set(b.buf, (sn = nextSerial++));
     // Bind what the array occupies (rounded to whole 16-byte words), not the whole size class.
-    return { binding: i, resource: { buffer: b.buf, size: Math.min(b.buf.size, Math.max(16, Math.ceil(b.bytes / 16) * 16)) } };
+    const size = Math.min(b.buf.size, Math.max(16, Math.ceil(b.bytes / 16) * 16));
+    key += `,${sn}:${size}`;
+    return { binding: i, resource: { buffer: b.buf, size } };
   });
-  const bg = device.createBindGroup({ layout: p.layout, entries });
+  let bg = bindGroups.get(key);
+  if (!bg) {
+    if (bindGroups.size >= BIND_GROUP_CACHE) bindGroups.clear();
+    bg = device.createBindGroup({ layout: p.layout, entries });
+    bindGroups.set(key, bg);
+  }
   if (!pass) pass = openEncoder().beginComputePass();
   pass.setPipeline(p.pipeline);
   pass.setBindGroup(0, bg);
