@@ -35,6 +35,9 @@ import { blockUntilReady, devicePut } from "../backend/transfer.js";
 import { type IndexSpec, IndexUpdateRef, getitem } from "../numpy/index.js";
 import { config as configApi, devices } from "./config.js";
 import { describeDerivative } from "../ad/describe.js";
+import { Mesh, NamedSharding, PartitionSpec, ShardedArray, devicePut as shardedDevicePut, makeMesh } from "../sharding/index.js";
+import type { DeviceGrid } from "../sharding/mesh.js";
+import { allBlocks } from "../sharding/named_sharding.js";
 
 /** A Python callable as JS sees it (a PyProxy): called with handles, returns a Python list. */
 interface PyCallable {
@@ -125,6 +128,14 @@ function indexSpec(spec: unknown): IndexSpec {
     return e;
   };
   return norm(spec) as IndexSpec;
+}
+
+/** A runtime device from Python's `platform|id`. */
+function deviceOf(spec: string): Device {
+  const [platform, id] = spec.split("|");
+  const d = runtimeDevices(platform).find((x) => x.id === Number(id));
+  if (!d) throw new TypeError(`no device ${spec}`);
+  return d;
 }
 
 /** Keyword options from Python (already a JS object, or absent). */
@@ -284,6 +295,57 @@ export const bridge = {
     }
     const o = options(opts);
     return give(o === undefined ? (fn as (...xs: unknown[]) => unknown)(...a) : (fn as (...xs: unknown[]) => unknown)(...a, o), true);
+  },
+
+  // ---- sharding -------------------------------------------------------------------------------
+
+  /** `jax.make_mesh` over the first devices of the default backend (or the listed `platform|id` ones). */
+  makeMesh(shape: unknown, names: unknown, devs: unknown): Mesh {
+    const devices = devs === undefined || devs === null ? undefined : (jsList(devs) as string[]).map(deviceOf);
+    return makeMesh(jsList(shape) as number[], jsList(names) as string[], { devices });
+  },
+  /** `Mesh(devices, axis_names)` from a nested list of `platform|id` strings. */
+  mesh(grid: unknown, names: unknown): Mesh {
+    const toGrid = (g: unknown): DeviceGrid => (typeof g === "string" ? deviceOf(g) : jsList(g).map(toGrid));
+    return new Mesh(toGrid(grid), jsList(names) as string[]);
+  },
+  /** A mesh's shape, axis names and devices, for Python: `[shape, names, ["platform|id|kind", …]]`. */
+  meshInfo(m: Mesh): unknown {
+    return [[...m.shape], [...m.axisNames], m.devices.map((d) => `${d.platform}|${d.id}|${d.deviceKind}`)];
+  },
+  /** `NamedSharding(mesh, P(*entries))`: entries are names, lists of names, or None. */
+  namedSharding(m: Mesh, entries: unknown): NamedSharding {
+    const es = jsList(entries).map((e) => (e === undefined || e === null ? null : typeof e === "string" ? e : (jsList(e) as string[])));
+    return new NamedSharding(m, new PartitionSpec(...es));
+  },
+  /** `device_put(x, named_sharding)`: the array split into blocks over the mesh. */
+  shardedPut(x: Value, s: NamedSharding): unknown {
+    noteArgs([x]);
+    return give(shardedDevicePut(x, s), true);
+  },
+  /** The NamedSharding of a sharded array (undefined for one on a single device). */
+  shardingOf(x: unknown): NamedSharding | undefined {
+    return x instanceof ShardedArray ? x.sharding : undefined;
+  },
+  /**
+   * Which device holds which block of an array, for visualize_array_sharding: one
+   * `[platform, id, [[start, stop], …]]` per device (a single-device array is one whole block).
+   */
+  shardingTiles(x: JaxValue): unknown {
+    if (x instanceof ShardedArray) {
+      const blocks = allBlocks(x.sharding.mesh, x.shape, x.dims);
+      return x.sharding.mesh.devices.map((d, k) => [d.platform, d.id, blocks[k]]);
+    }
+    const d = (concreteOrError(x, "The problem arose with visualize_array_sharding.") as Array).device;
+    return [[d.platform, d.id, x.shape.map((n) => [0, n])]];
+  },
+  /** The entries of a sharding's PartitionSpec (lists of names for tuples, null for None). */
+  specEntries(s: NamedSharding): unknown {
+    return s.spec.entries.map((e) => (typeof e === "symbol" ? null : e));
+  },
+  /** JAX's text for a runtime object (Mesh, NamedSharding, …). */
+  text(x: { toString(): string }): string {
+    return x.toString();
   },
 
   // ---- indexing -----------------------------------------------------------------------------------

@@ -501,13 +501,13 @@ class ArrayImpl(Array):
 
     @property
     def sharding(self):
-        from jax.sharding import SingleDeviceSharding
+        from jax.sharding import SingleDeviceSharding, sharding_of
 
-        return SingleDeviceSharding(self.device)
+        return sharding_of(self._h) or SingleDeviceSharding(self.device)
 
     @property
     def is_fully_replicated(self):
-        return True
+        return self.sharding.is_fully_replicated
 
     @property
     def committed(self):

@@ -1,9 +1,11 @@
-"""`jax.sharding`: meshes of devices, partition specs and shardings (JAX's own classes are
-plain Python too). Placing data with a sharding is done by the runtime (kernel/sharding)."""
+"""`jax.sharding`: meshes of devices, partition specs and shardings. Meshes and NamedShardings
+are the runtime's (kernel/sharding), so placement, reprs and errors are JAX's; PartitionSpec is a
+tuple, as in JAX."""
 
-import math
+from pyodide.ffi import to_js
 
 from jax._src import devices as _devices
+from jax._src.bridge import B
 
 
 class PartitionSpec(tuple):
@@ -16,49 +18,74 @@ class PartitionSpec(tuple):
         return super().__new__(cls, partitions)
 
     def __repr__(self):
-        return f"PartitionSpec({', '.join(repr(p) for p in self)})"
+        return f"PartitionSpec{tuple.__repr__(self)}"
 
     def __getitem__(self, i):
         got = super().__getitem__(i)
         return PartitionSpec(*got) if isinstance(i, slice) else got
 
+    def _js(self):
+        return to_js([list(p) if isinstance(p, tuple) else p for p in self])
+
 
 P = PartitionSpec
 
 
+def _device_key(d):
+    return f"{d.platform}|{d.id}"
+
+
+def _nested_keys(devices):
+    if isinstance(devices, (list, tuple)):
+        return [_nested_keys(d) for d in devices]
+    return _device_key(devices)
+
+
 class Mesh:
-    """A grid of devices with named axes (`Mesh(devices, ('x', 'y'))`; devices as nested lists)."""
+    """A grid of devices with named axes: `Mesh(devices, ('x', 'y'))`, devices as nested lists."""
 
     def __init__(self, devices, axis_names, *, axis_types=None):
-        shape, flat = _nested_shape(devices)
         names = tuple(axis_names) if isinstance(axis_names, (tuple, list)) else (axis_names,)
-        if len(names) != len(shape):
-            raise ValueError(f"Mesh requires the ndim of its first argument (`devices`) to equal the length of its second argument (`axis_names`), but got devices.ndim == {len(shape)} and len(axis_names) == {len(names)}.")
-        if len(set(names)) != len(names):
-            raise ValueError(f"Mesh axis names must be unique, got {names}")
-        self.devices_shape = shape
-        self.device_list = flat
-        self.axis_names = names
+        self._h = B.mesh(to_js(_nested_keys(devices)), to_js(list(names)))
+
+    @classmethod
+    def _from_handle(cls, h):
+        self = object.__new__(cls)
+        self._h = h
+        return self
+
+    def _info(self):
+        shape, names, devs = B.meshInfo(self._h)
+        parsed = [_devices._device(*(lambda p, i, k: (p, int(i), k))(*str(d).split("|", 2))) for d in devs]
+        return tuple(int(s) for s in shape), tuple(str(n) for n in names), parsed
 
     @property
-    def shape(self):
-        return dict(zip(self.axis_names, self.devices_shape))
+    def axis_names(self):
+        return self._info()[1]
 
     @property
     def axis_sizes(self):
-        return self.devices_shape
+        return self._info()[0]
+
+    @property
+    def shape(self):
+        shape, names, _ = self._info()
+        return dict(zip(names, shape))
 
     @property
     def size(self):
-        return math.prod(self.devices_shape)
+        n = 1
+        for s in self.axis_sizes:
+            n *= s
+        return n
 
     @property
     def devices(self):
-        return _nest(self.device_list, self.devices_shape)
+        shape, _, devs = self._info()
+        return _nest(devs, shape)
 
     def __repr__(self):
-        axes = ", ".join(f"{n!r}: {s}" for n, s in self.shape.items())
-        return f"Mesh({axes})"
+        return str(B.text(self._h))
 
     def __enter__(self):
         return self
@@ -67,28 +94,18 @@ class Mesh:
         return False
 
     def __eq__(self, other):
-        return isinstance(other, Mesh) and self.axis_names == other.axis_names and self.devices_shape == other.devices_shape and self.device_list == other.device_list
+        return isinstance(other, Mesh) and bool(self._h.equals(other._h))
 
     def __hash__(self):
-        return hash((self.axis_names, self.devices_shape, tuple(d.id for d in self.device_list)))
-
-
-def _nested_shape(devices):
-    if isinstance(devices, (list, tuple)) and devices and isinstance(devices[0], (list, tuple)):
-        inner = [_nested_shape(d) for d in devices]
-        shapes = {s for s, _ in inner}
-        if len(shapes) != 1:
-            raise ValueError("Mesh devices must form a rectangular grid")
-        return (len(devices),) + shapes.pop(), [d for _, fl in inner for d in fl]
-    if isinstance(devices, (list, tuple)):
-        return (len(devices),), list(devices)
-    return (), [devices]
+        return hash(repr(self))
 
 
 def _nest(flat, shape):
     if len(shape) <= 1:
         return list(flat)
-    step = math.prod(shape[1:])
+    step = 1
+    for s in shape[1:]:
+        step *= s
     return [_nest(flat[i * step:(i + 1) * step], shape[1:]) for i in range(shape[0])]
 
 
@@ -103,29 +120,46 @@ class NamedSharding(Sharding):
         if not isinstance(mesh, Mesh):
             raise TypeError(f"NamedSharding expects a Mesh, got {mesh!r}")
         spec = spec if isinstance(spec, PartitionSpec) else PartitionSpec(*spec)
-        for p in spec:
-            for name in (p if isinstance(p, tuple) else (p,)):
-                if name is not None and name not in mesh.axis_names:
-                    raise ValueError(f"Resource axis: {name} of {spec} is not found in mesh: {tuple(mesh.axis_names)}.")
         self.mesh = mesh
         self.spec = spec
+        self._h = B.namedSharding(mesh._h, spec._js())
+
+    @classmethod
+    def _from_handle(cls, h):
+        self = object.__new__(cls)
+        self._h = h
+        self.mesh = Mesh._from_handle(h.mesh)
+        self.spec = PartitionSpec(*(tuple(e) if not isinstance(e, str) and e is not None else e for e in B.specEntries(h)))
+        return self
 
     def __repr__(self):
-        return f"NamedSharding(mesh={self.mesh!r}, spec={self.spec!r})"
+        return str(B.text(self._h))
 
     def __eq__(self, other):
-        return isinstance(other, NamedSharding) and self.mesh == other.mesh and tuple(self.spec) == tuple(other.spec)
+        return isinstance(other, NamedSharding) and bool(self._h.equals(other._h))
 
     def __hash__(self):
-        return hash((self.mesh, tuple(self.spec)))
+        return hash(repr(self))
 
     @property
     def device_set(self):
-        return set(self.mesh.device_list)
+        return set(d for row in _flatten(self.mesh.devices) for d in [row])
 
     @property
     def num_devices(self):
         return self.mesh.size
+
+    @property
+    def is_fully_replicated(self):
+        return bool(self._h.isFullyReplicated())
+
+
+def _flatten(xs):
+    for x in xs:
+        if isinstance(x, list):
+            yield from _flatten(x)
+        else:
+            yield x
 
 
 class SingleDeviceSharding(Sharding):
@@ -140,6 +174,10 @@ class SingleDeviceSharding(Sharding):
     def num_devices(self):
         return 1
 
+    @property
+    def is_fully_replicated(self):
+        return True
+
     def __repr__(self):
         return f"SingleDeviceSharding(device={self._device!r})"
 
@@ -152,18 +190,23 @@ class SingleDeviceSharding(Sharding):
 
 def make_mesh(axis_shapes, axis_names, *, devices=None, axis_types=None):
     """A mesh over the first prod(axis_shapes) devices (`jax.make_mesh((4, 1), ('x', 'y'))`)."""
-    axis_shapes = tuple(int(s) for s in axis_shapes)
-    devs = list(devices) if devices is not None else _devices.devices()
-    n = math.prod(axis_shapes)
-    if len(devs) < n:
-        raise ValueError(f"Number of devices {len(devs)} must be >= the product of mesh_shape {axis_shapes}")
-    return Mesh(_nest(devs[:n], axis_shapes), axis_names)
+    _devices._sync_cpu_count()
+    devs = to_js([_device_key(d) for d in devices]) if devices is not None else None
+    return Mesh._from_handle(B.makeMesh(to_js([int(s) for s in axis_shapes]), to_js(list(axis_names)), devs))
 
 
 def put(array, sharding):
     """`device_put(x, sharding)`."""
+    from jax._src.array import from_js, to_value
+
     if isinstance(sharding, SingleDeviceSharding):
-        return array
-    raise NotImplementedError(
-        "Placing an array with a NamedSharding needs jaxnb's sharding runtime (kernel/sharding), which this build does not have yet"
-    )
+        from jax._src.api import device_put
+
+        return device_put(array, sharding._device)
+    return from_js(B.shardedPut(to_value(array), sharding._h))
+
+
+def sharding_of(handle):
+    """The NamedSharding of a runtime array, or None for one on a single device."""
+    h = B.shardingOf(handle)
+    return NamedSharding._from_handle(h) if h is not None else None
