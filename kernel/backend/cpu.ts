@@ -7,7 +7,7 @@ import { type DType, ITEMSIZE } from "../ir/dtype.js";
 import type { HostData } from "../ir/rules.js";
 import type { Kernel } from "../codegen/exp.js";
 import { renderKernelJs } from "../codegen/js.js";
-import { compileWasm, wasmDriver } from "../codegen/wasm.js";
+import { type WasmKernel, compileWasm, wasmDriver } from "../codegen/wasm.js";
 import { type MatmulPlan, planMatmul, runMatmul } from "../codegen/matmul.js";
 import { H } from "../codegen/jsmath.js";
 import { type Backend, type Buffer, type Executable, TYPED_ARRAY } from "./backend.js";
@@ -98,11 +98,17 @@ export class CpuBackend implements Backend {
       exe = plan
         ? new CpuExecutable(kernel, `// WebAssembly SIMD matmul, then the epilogue; computing:\n${source}`, this.matmulFn(plan), 1, "matmul")
         : wasm
-        ? new CpuExecutable(kernel, `// WebAssembly SIMD (${wasm.bytes.length} bytes), computing:\n${source}`, wasmDriver(wasm) as unknown as KernelFn, kernel.size, "wasm")
+        ? new CpuExecutable(kernel, `// WebAssembly SIMD (${wasm.bytes.length} bytes), computing:\n${source}`, this.wasmFn(wasm), wasm.rows, "wasm")
         : new CpuExecutable(kernel, source, new Function("ins", "outs", "start", "end", "H", source) as KernelFn, outer, "js");
       this.cache.set(key, exe);
     }
     return exe;
+  }
+  /** A WebAssembly kernel, with its epilogue kernel when it is a row reduction. */
+  private wasmFn(w: WasmKernel): KernelFn {
+    const epi = w.reduction ? this.compile(w.reduction.epilogue) : null;
+    const run = wasmDriver(w, epi && ((ins, outs) => epi.fn(ins, outs, 0, epi.outer, H)));
+    return run as unknown as KernelFn;
   }
   /** A contraction kernel: the matmul into a scratch result, then the epilogue kernel reading it. */
   private matmulFn(plan: MatmulPlan): KernelFn {

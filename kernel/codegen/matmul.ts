@@ -11,12 +11,12 @@ import { FnBuilder, moduleBytes } from "./wasmasm.js";
 import { loopNest, simplifyIndices } from "./nest.js";
 
 /** An affine int expression: Σ coef·var + c, vars keyed by ridx id. */
-interface Affine {
+export interface Affine {
   readonly coef: Map<number, number>;
   readonly c: number;
 }
 
-function affine(e: Exp): Affine | null {
+export function affine(e: Exp): Affine | null {
   switch (e.kind) {
     case "const": return { coef: new Map(), c: e.value };
     case "ridx": return { coef: new Map([[e.id, 1]]), c: 0 };

@@ -6,18 +6,43 @@
  * return null and are rendered as JavaScript.
  */
 
-import { ExpKeys, type Exp, type Kernel } from "./exp.js";
+import { ExpKeys, type Exp, type Kernel, gidx, load, mapExp, walkExp } from "./exp.js";
+import { loopNest } from "./nest.js";
+import { affine } from "./matmul.js";
 import { FnBuilder, moduleBytes, type SimdOp } from "./wasmasm.js";
 import { expF32, logF32, logisticF32, sinCosF32, tanhF32 } from "./wasmmath.js";
 
-/** Elements per block: small enough that all blocks of a kernel stay in L1/L2. */
+/** Elements per block of a flat kernel: small enough that all blocks of a kernel stay in L1/L2. */
 const BLOCK = 4096;
+/** Rows shorter than this are not worth a WebAssembly call each. */
+const MIN_ROW = 32;
 
+/**
+ * Where a kernel reads: `vector` slots hold a row (`cols` consecutive elements) of an input,
+ * `scalar` slots one element, splat over the row. The element offset of a row's slot is
+ * `rowStride·row + offset` in the input.
+ */
+export interface Slot {
+  readonly input: number;
+  readonly kind: "vector" | "scalar";
+  readonly rowStride: number;
+  readonly offset: number;
+}
+
+/**
+ * A WebAssembly SIMD kernel over rows: `rows` rows of `cols` elements (the last row of a flat
+ * kernel may be shorter). Elementwise kernels store rows of outputs; a row reduction stores one
+ * value per row, which an epilogue kernel (reading it as an extra input) turns into the outputs.
+ */
 export interface WasmKernel {
   readonly bytes: Uint8Array<ArrayBuffer>;
-  /** Per kernel input: read as a scalar (size 1) or block by block. */
-  readonly scalar: readonly boolean[];
+  readonly slots: readonly Slot[];
+  readonly rows: number;
+  readonly cols: number;
+  /** Flat kernels: the total element count (rows of `cols`, the last one partial). */
+  readonly flat: number | null;
   readonly numOutputs: number;
+  readonly reduction: { readonly op: "sum" | "max" | "min"; readonly epilogue: Kernel } | null;
 }
 
 const F32_UNARY: Partial<Record<string, SimdOp>> = {
@@ -38,15 +63,11 @@ const MATH: Partial<Record<string, (f: FnBuilder, x: number) => number>> = {
   sin: (f, x) => sinCosF32(f, x, ["sin"], EXACT).sin, cos: (f, x) => sinCosF32(f, x, ["cos"], EXACT).cos,
 };
 
-/** Whether a node can be computed on f32x4 lanes (bools as lane masks). */
-function supported(e: Exp, k: Kernel): boolean {
+/** Whether a node (other than a load) can be computed on f32x4 lanes (bools as lane masks). */
+function supported(e: Exp): boolean {
   const t = e.dtype;
   switch (e.kind) {
     case "const": return t === "float32" || t === "bool";
-    case "load": {
-      const idx = e.args[0];
-      return t === "float32" && (idx.kind === "gidx" || (idx.kind === "const" && k.inputs[e.input].size === 1));
-    }
     case "unary": {
       const a = e.args[0];
       if (e.op === "cast") return t === "float32" && (a.dtype === "float32" || a.dtype === "bool");
@@ -65,39 +86,79 @@ function supported(e: Exp, k: Kernel): boolean {
   }
 }
 
+const REDUCE_IDENTITY = { sum: 0, max: -Infinity, min: Infinity } as const;
+const REDUCE_OP = { sum: "f32x4.add", max: "f32x4.max", min: "f32x4.min" } as const;
+
+/**
+ * The row structure of a kernel, or null: a flat elementwise kernel (loads at the output
+ * position or of scalars), an elementwise kernel over [rows, cols] whose loads are contiguous
+ * along the columns or constant along them, or a row reduction (one reduction over a loop of
+ * `cols`, loads contiguous or constant along it).
+ */
+function rowPlan(k: Kernel): { rows: number; cols: number; flat: number | null; exps: Exp[]; red: Extract<Exp, { kind: "reduce" }> | null; inner: number; outer: number | null } | null {
+  const nest = loopNest(k);
+  const reduces: Extract<Exp, { kind: "reduce" }>[] = [];
+  walkExp(nest.outputs, (e) => {
+    if (e.kind === "reduce") reduces.push(e);
+  });
+  if (!reduces.length) {
+    if (nest.dims.length === 1) return { rows: Math.ceil(k.size / BLOCK), cols: BLOCK, flat: k.size, exps: [...nest.outputs], red: null, inner: -1, outer: null };
+    if (nest.dims.length === 2 && nest.dims[1] >= MIN_ROW) return { rows: nest.dims[0], cols: nest.dims[1], flat: null, exps: [...nest.outputs], red: null, inner: -2, outer: -1 };
+    return null;
+  }
+  const red = reduces[0];
+  if (reduces.length !== 1 || nest.dims.length !== 1 || red.ridx.kind !== "ridx" || red.ridx.size < MIN_ROW || red.dtype !== "float32") return null;
+  if (red.op !== "sum" && red.op !== "max" && red.op !== "min") return null;
+  return { rows: nest.dims[0], cols: red.ridx.size, flat: null, exps: [red.args[0]], red, inner: red.ridx.id, outer: -1 };
+}
+
 /** Compiles a kernel to WebAssembly SIMD, or returns null when it is outside the supported subset. */
 export function compileWasm(k: Kernel): WasmKernel | null {
   if (k.outputs.some((o) => o.dtype !== "float32") || k.inputs.some((i) => i.dtype !== "float32")) return null;
+  const plan = rowPlan(k);
+  if (!plan) return null;
   const keys = new ExpKeys();
   const order: Exp[] = [];
-  const seen = new Map<string, Exp>();
+  const seen = new Set<string>();
+  const slotOf = new Map<string, number>();
+  const slots: Slot[] = [];
   let ok = true;
-  // Post-order over distinct nodes; a load's index is not a value of its own.
+  // Post-order over distinct nodes; a load's index is an affine function of the loop variables.
   const visit = (e: Exp): void => {
     const key = keys.key(e);
     if (seen.has(key)) return;
-    seen.set(key, e);
-    if (!supported(e, k)) ok = false;
+    seen.add(key);
+    if (e.kind === "load") {
+      const slot = loadSlot(e, k, plan.inner, plan.outer, plan.flat !== null);
+      if (!slot || e.dtype !== "float32") ok = false;
+      else {
+        slotOf.set(key, slots.length);
+        slots.push(slot);
+      }
+    } else if (!supported(e)) ok = false;
     if (e.kind !== "load" && "args" in e) for (const a of e.args) visit(a);
     order.push(e);
   };
-  for (const o of k.outputs) visit(o.exp);
+  for (const e of plan.exps) visit(e);
   if (!ok) return null;
 
-  const scalar = k.inputs.map((i) => i.size === 1);
-  const vectorInputs = k.inputs.map((_, i) => i).filter((i) => !scalar[i]);
-  const offsets = new Map<number, number>();
-  vectorInputs.forEach((i, j) => offsets.set(i, j * BLOCK * 4));
-  const outBase = vectorInputs.length * BLOCK * 4;
-  const scalarBase = outBase + k.outputs.length * BLOCK * 4;
-  const bytes = scalarBase + 16 * k.inputs.length;
+  const cols4 = Math.ceil(plan.cols / 4) * 4;
+  const vecSlots = slots.map((s, j) => j).filter((j) => slots[j].kind === "vector");
+  const slotAddr = new Map<number, number>();
+  vecSlots.forEach((j, n) => slotAddr.set(j, n * cols4 * 4));
+  const outBase = vecSlots.length * cols4 * 4;
+  const numOut = plan.red ? 1 : k.outputs.length;
+  const scalarBase = outBase + (plan.red ? 16 : numOut * cols4 * 4);
+  slots.forEach((s, j) => (s.kind === "scalar" ? slotAddr.set(j, scalarBase + 16 * j) : null));
+  const bytes = scalarBase + 16 * slots.length;
 
   // sin(x)/cos(x) pairs: the first emitted computes both; the second picks up its twin's result.
   const twinUsed = new Set<string>();
   for (const e of order) if (e.kind === "unary" && (e.op === "sin" || e.op === "cos")) twinUsed.add(`${e.op}(${keys.key(e.args[0])})`);
   const pending = new Map<string, number>();
-  const f = new FnBuilder(1, 2);
-  const n = 0, i = f.i32Local(0), end = f.i32Local(1);
+  // kernel(n, cols): n elements (a multiple of 4), cols of them real (a reduction masks the rest).
+  const f = new FnBuilder(2, 2);
+  const n = 0, cols = 1, i = f.i32Local(0), end = f.i32Local(1);
   const local = new Map<string, number>();
   const variant = new Set<string>();
   const arg = (e: Exp): number => local.get(keys.key(e))!;
@@ -110,10 +171,12 @@ export function compileWasm(k: Kernel): WasmKernel | null {
         if (e.dtype === "bool") f.i32x4(e.value ? -1 : 0);
         else f.f32x4(e.value);
         break;
-      case "load":
-        if (scalar[e.input]) f.i32(0).f32load(scalarBase + 16 * e.input).simd("f32x4.splat");
-        else f.get(i).mem("v128.load", offsets.get(e.input)!);
+      case "load": {
+        const j = slotOf.get(key)!;
+        if (slots[j].kind === "scalar") f.i32(0).f32load(slotAddr.get(j)!).simd("f32x4.splat");
+        else f.get(i).mem("v128.load", slotAddr.get(j)!);
         break;
+      }
       case "unary": {
         const a = arg(e.args[0]);
         // sin and cos of one argument share their range reduction.
@@ -161,43 +224,114 @@ export function compileWasm(k: Kernel): WasmKernel | null {
     local.set(key, out);
   };
 
-  // Values that read no block are computed once, before the loop.
+  // Values that read no vector slot are computed once, before the loop.
   for (const e of order) {
-    const isVariant = (e.kind === "load" && !scalar[e.input]) || ("args" in e && e.kind !== "load" && e.args.some((a) => variant.has(keys.key(a))));
+    const isVariant = (e.kind === "load" && slots[slotOf.get(keys.key(e))!].kind === "vector") ||
+      ("args" in e && e.kind !== "load" && e.args.some((a) => variant.has(keys.key(a))));
     if (isVariant) variant.add(keys.key(e));
     else emitNode(e);
+  }
+  const rop = plan.red ? (plan.red.op as "sum" | "max" | "min") : "sum";
+  const acc = plan.red ? f.v128() : -1;
+  const lane = plan.red ? f.v128() : -1;
+  if (plan.red) {
+    f.f32x4(REDUCE_IDENTITY[rop]).set(acc);
+    f.const4([0, 1, 2, 3], true).set(lane);
   }
   f.i32(0).set(i);
   f.get(n).i32(2).op("i32.shl").set(end);
   f.raw(0x02, 0x40, 0x03, 0x40);
   for (const e of order) if (variant.has(keys.key(e))) emitNode(e);
-  k.outputs.forEach((o, j) => f.get(i).get(arg(o.exp)).mem("v128.store", outBase + j * BLOCK * 4));
+  if (plan.red) {
+    // Lanes past the row's end take the identity: acc = op(acc, lane < cols ? body : identity).
+    f.get(acc).get(arg(plan.exps[0])).f32x4(REDUCE_IDENTITY[rop]);
+    f.get(lane).get(cols).simd("i32x4.splat").simd("i32x4.lt_s").simd("v128.bitselect").simd(REDUCE_OP[rop]).set(acc);
+    f.get(lane).i32x4(4).simd("i32x4.add").set(lane);
+  } else k.outputs.forEach((o, j) => f.get(i).get(arg(plan.exps[j])).mem("v128.store", outBase + j * cols4 * 4));
   f.get(i).i32(16).op("i32.add").tee(i).get(end).op("i32.lt_s").raw(0x0d, 0x00);
   f.raw(0x0b, 0x0b);
-  return { bytes: moduleBytes(f, "kernel", Math.ceil(bytes / 65536), IMPORTS), scalar, numOutputs: k.outputs.length };
+  if (plan.red) {
+    // Fold the four lanes: (a0 ∘ a2, a1 ∘ a3), then the two.
+    f.get(acc).get(acc).get(acc).shuffle([8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7]).simd(REDUCE_OP[rop]).set(acc);
+    f.get(acc).get(acc).get(acc).shuffle([4, 5, 6, 7, 0, 1, 2, 3, 8, 9, 10, 11, 12, 13, 14, 15]).simd(REDUCE_OP[rop]).set(acc);
+    f.i32(0).get(acc).mem("v128.store", outBase);
+  }
+  let reduction: WasmKernel["reduction"] = null;
+  if (plan.red) {
+    const red = plan.red;
+    const memo = new Map<Exp, Exp>();
+    const outs = k.outputs.map((o) => ({ dtype: o.dtype, exp: mapExp(o.exp, (e) => (isSameReduce(e, red) ? load(k.inputs.length, "float32", gidx()) : undefined), memo) }));
+    reduction = {
+      op: red.op as "sum" | "max" | "min",
+      epilogue: { name: `${k.name}_epilogue`, inputs: [...k.inputs, { dtype: "float32", size: plan.rows }], outputs: outs, size: k.size, shape: k.shape },
+    };
+  }
+  return {
+    bytes: moduleBytes(f, "kernel", Math.ceil(bytes / 65536), IMPORTS), slots, rows: plan.rows, cols: plan.cols, flat: plan.flat,
+    numOutputs: k.outputs.length, reduction,
+  };
+}
+
+/** Whether `e` (an original output node) is the reduction the plan found (on the simplified outputs). */
+function isSameReduce(e: Exp, red: Extract<Exp, { kind: "reduce" }>): boolean {
+  return e.kind === "reduce" && e.ridx.kind === "ridx" && red.ridx.kind === "ridx" && e.ridx.id === red.ridx.id;
+}
+
+/** The slot of a load: its index must be affine, contiguous (coefficient 1) or constant along `inner`. */
+function loadSlot(e: Extract<Exp, { kind: "load" }>, k: Kernel, inner: number, outer: number | null, flat: boolean): Slot | null {
+  const a = affine(e.args[0]);
+  if (!a) return null;
+  for (const v of a.coef.keys()) if (v !== inner && v !== outer && (a.coef.get(v) ?? 0) !== 0) return null;
+  const ci = a.coef.get(inner) ?? 0, co = outer === null ? 0 : a.coef.get(outer) ?? 0;
+  if (flat) {
+    // Flat kernels: rows are blocks of the one loop; only the position itself or a scalar.
+    if (ci === 1 && a.c === 0) return { input: e.input, kind: "vector", rowStride: BLOCK, offset: 0 };
+    if (ci === 0 && k.inputs[e.input].size === 1) return { input: e.input, kind: "scalar", rowStride: 0, offset: 0 };
+    return null;
+  }
+  if (ci === 1) return { input: e.input, kind: "vector", rowStride: co, offset: a.c };
+  if (ci === 0) return { input: e.input, kind: "scalar", rowStride: co, offset: a.c };
+  return null;
 }
 
 type Typed = Float32Array;
+type KernelFn = (ins: Typed[], outs: Typed[], start: number, end: number) => void;
 
 /**
- * The JavaScript driver of a compiled WebAssembly kernel, with the CPU kernels' signature:
- * `(ins, outs, start, end)` over flat element positions.
+ * The JavaScript driver of a compiled WebAssembly kernel: row by row, it copies each vector
+ * slot's row and each scalar slot's element into the module's memory, calls the kernel, and
+ * copies the results out. A row reduction then runs its epilogue (`epilogue`: the compiled
+ * epilogue kernel, called with the per-row results as an extra input). `start`/`end` are rows.
  */
-export function wasmDriver(w: WasmKernel): (ins: Typed[], outs: Typed[], start: number, end: number) => void {
+export function wasmDriver(w: WasmKernel, epilogue: ((ins: Typed[], outs: Typed[]) => void) | null): KernelFn {
   const inst = new WebAssembly.Instance(new WebAssembly.Module(w.bytes), { m: { sin: Math.sin, cos: Math.cos } });
-  const kernel = inst.exports.kernel as (n: number) => void;
+  const kernel = inst.exports.kernel as (n: number, cols: number) => void;
   const mem = new Float32Array((inst.exports.mem as WebAssembly.Memory).buffer);
-  const vec: number[] = [];
-  w.scalar.forEach((s, i) => (s ? null : vec.push(i)));
-  const outBase = vec.length * BLOCK;
-  const scalarBase = outBase + w.numOutputs * BLOCK;
+  const cols4 = Math.ceil(w.cols / 4) * 4;
+  const vec: number[] = [], sca: number[] = [];
+  w.slots.forEach((s, j) => (s.kind === "vector" ? vec : sca).push(j));
+  const outBase = vec.length * cols4;
+  const scalarBase = outBase + (w.reduction ? 4 : w.numOutputs * cols4);
+  let rowResults: Float32Array | null = null;
   return (ins, outs, start, end) => {
-    w.scalar.forEach((s, i) => (s ? (mem[scalarBase + 4 * i] = ins[i][0]) : null));
-    for (let s = start; s < end; s += BLOCK) {
-      const len = Math.min(BLOCK, end - s);
-      for (let j = 0; j < vec.length; j++) mem.set(ins[vec[j]].subarray(s, s + len), j * BLOCK);
-      kernel((len + 3) >> 2 << 2);
-      for (let j = 0; j < outs.length; j++) outs[j].set(mem.subarray(outBase + j * BLOCK, outBase + j * BLOCK + len), s);
+    if (w.reduction) rowResults ??= new Float32Array(w.rows);
+    for (let r = start; r < end; r++) {
+      const len = w.flat === null ? w.cols : Math.min(w.cols, w.flat - r * w.cols);
+      for (let n = 0; n < vec.length; n++) {
+        const s = w.slots[vec[n]];
+        const off = s.rowStride * r + s.offset;
+        mem.set(ins[s.input].subarray(off, off + len), n * cols4);
+      }
+      for (const j of sca) {
+        const s = w.slots[j];
+        mem[scalarBase + 4 * j] = ins[s.input][s.rowStride * r + s.offset];
+      }
+      kernel((len + 3) >> 2 << 2, len);
+      if (rowResults) rowResults[r] = mem[outBase];
+      else {
+        for (let j = 0; j < outs.length; j++) outs[j].set(mem.subarray(outBase + j * cols4, outBase + j * cols4 + len), r * w.cols);
+      }
     }
+    if (rowResults && epilogue && end === w.rows && start === 0) epilogue([...ins, rowResults], outs);
   };
 }

@@ -7,7 +7,7 @@
 export const SIMD = {
   "v128.load": 0x00, "v128.store": 0x0b, "v128.const": 0x0c, "i8x16.shuffle": 0x0d,
   "i32x4.splat": 0x11, "f32x4.splat": 0x13, "f64x2.splat": 0x14, "v128.any_true": 0x53,
-  "i32x4.eq": 0x37, "i32x4.gt_s": 0x3b, "f32x4.eq": 0x41, "f32x4.ne": 0x42, "f32x4.lt": 0x43, "f32x4.gt": 0x44,
+  "i32x4.eq": 0x37, "i32x4.lt_s": 0x39, "i32x4.gt_s": 0x3b, "f32x4.eq": 0x41, "f32x4.ne": 0x42, "f32x4.lt": 0x43, "f32x4.gt": 0x44,
   "f32x4.le": 0x45, "f32x4.ge": 0x46, "v128.not": 0x4d, "v128.and": 0x4e, "v128.andnot": 0x4f, "v128.or": 0x50,
   "v128.xor": 0x51, "v128.bitselect": 0x52, "f32x4.demote_f64x2_zero": 0x5e, "f64x2.promote_low_f32x4": 0x5f,
   "f32x4.ceil": 0x67, "f32x4.floor": 0x68, "f32x4.trunc": 0x69, "f32x4.nearest": 0x6a, "f64x2.nearest": 0x94,

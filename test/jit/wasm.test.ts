@@ -67,9 +67,29 @@ describe("CPU WebAssembly SIMD kernels", () => {
     data.forEach((v, i) => assert.equal(got[i], v > 0.5 ? Math.fround(v * 0.5) : -v, `element ${i}`));
   });
 
-  it("kernels outside the subset (reductions, integers) stay JavaScript", () => {
+  it("kernels outside the subset (short rows, integers) stay JavaScript", () => {
     const x = fromFixture(fx.m);
     assert.deepEqual(kernelKinds((a) => lax.reduceSum(a, [1]), x), ["js"]);
     assert.deepEqual(kernelKinds((a) => lax.add(a, 1), Array.fromHost([1, 2, 3], [3], "int32")), ["js"]);
   });
+
+  const softmax = (x: Value): Value => {
+    const m = lax.broadcastInDim(lax.reduceMax(x, [1]), [6, 77], [0]);
+    const e = lax.exp(lax.sub(x, m));
+    return lax.div(e, lax.broadcastInDim(lax.reduceSum(e, [1]), [6, 77], [0]));
+  };
+  const rows: [string, (...xs: Value[]) => Value, string[], string, string[]][] = [
+    ["softmax over rows of 77", softmax, ["w"], "w_softmax", ["wasm", "wasm", "wasm"]],
+    ["a row sum of squares", (x) => lax.reduceSum(lax.mul(x, x), [1]), ["w"], "w_rowsum_sq", ["wasm"]],
+    ["a row min with an epilogue", (x) => lax.exp(lax.reduceMin(x, [1])), ["w"], "w_rowmin_exp", ["wasm"]],
+    ["a row-broadcast bias", (x, b) => lax.tanh(lax.add(x, lax.broadcastInDim(b, [6, 77], [1]))), ["w", "wb"], "w_tanh_bias", ["wasm"]],
+    ["a row max propagating NaN", (x) => lax.reduceMax(x, [1]), ["wn"], "wn_rowmax", ["wasm"]],
+  ];
+  for (const [name, fn, args, want, ks] of rows) {
+    it(`row kernels: ${name}`, () => {
+      const xs = args.map((a) => fromFixture(fx[a]));
+      assert.deepEqual(kernelKinds(fn, ...xs), ks);
+      assertClose(jit(fn)(...xs), fx[want], { rtol: 1e-5, atol: 1e-6 });
+    });
+  }
 });
