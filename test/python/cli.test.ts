@@ -244,17 +244,16 @@ describe("jaxnb run: the post (examples/jax-intro.py)", function () {
     assertAllClose(every(f.map((p) => p.y)), every(fx.post.f), "f(x)", 1e-5, 1e-5);
     assertAllClose(every(df.map((p) => p.y)), every(fx.post.df), "f'(x)", 1e-4, 1e-3);
     assert.deepEqual(layers[0].encoding.color.legend.values, ["f(x)", "f'(x)"]);
-    // The sharding cell: with the sharding runtime, the grid names CPU 0–3; until it exists,
-    // placing data with a NamedSharding is the one error, at that cell.
-    const sharding = cellWith("visualize_array_sharding").outputs!;
-    if (existsSync(path.join(root, "kernel/sharding/index.ts"))) {
-      assert.equal(r.code, 0, r.stderr);
-      const text = sharding.map((o) => String(o.data?.["text/plain"] ?? o.text ?? "")).join("");
-      for (const d of [0, 1, 2, 3]) assert.match(text, new RegExp(`CPU ${d}`));
-    } else {
-      assert.equal(r.code, 1);
-      assert.equal(sharding[0]?.ename, "NotImplementedError", r.stderr);
-    }
+    // The sharding cell: four shards, CPU 0–3, as JAX's box grid and as the sharding grid MIME.
+    assert.equal(r.code, 0, r.stderr);
+    const sharding = cellWith("visualize_array_sharding").outputs!.find((o) => o.data?.["application/vnd.jaxnb.sharding+json"]);
+    const text = String(sharding?.data?.["text/plain"]);
+    assert.match(text, /│ {2}CPU 0 {2}│ {2}CPU 1 {2}│ {2}CPU 2 {2}│ {2}CPU 3 {2}│/);
+    const grid = sharding!.data!["application/vnd.jaxnb.sharding+json"] as { tiles: { device: number; index: number[][] }[]; spec: unknown };
+    assert.deepEqual(grid.tiles, [0, 1, 2, 3].map((d) => ({ device: d, index: [[d * 2500000, (d + 1) * 2500000]] })));
+    assert.deepEqual(grid.spec, [["x", "y"]]);
+    // The four methods were timed and drawn as bars.
+    assert.match(r.stdout, /Sharding \+ JIT: +[\d.]+ ms/);
     // The report works offline: vega-embed inlined, the chart's data in it, no remote scripts.
     const report = readFileSync(html, "utf8");
     assert.match(report, /vegaEmbed\("#vis0"/);
