@@ -1,0 +1,61 @@
+/**
+ * @file `jit(f, {in_shardings, out_shardings})`: arguments are placed with their shardings before
+ * the call (JAX's error when a dimension does not divide), and results are constrained to theirs
+ * inside the traced body, so the partitioner produces them in those layouts. Shardings are given
+ * per positional argument / per output (a pytree prefix; null leaves a value as it is).
+ */
+
+import { type Value, getAval } from "../ir/core.js";
+import { ValueError } from "../lax/errors.js";
+import { treeFlatten, treeUnflatten } from "../ir/pytree.js";
+import { type JitOptions, type Jitted, jit as baseJit } from "../jit/jit.js";
+import { ShardedArray } from "./array.js";
+import { withShardingConstraint } from "./device_put.js";
+import { NamedSharding, type Sharding } from "./named_sharding.js";
+import { blocksOf } from "./placement.js";
+
+/** A sharding for every leaf of a pytree (or one for all), null for "any". */
+export type ShardingTree = Sharding | null | readonly ShardingTree[] | { readonly [k: string]: ShardingTree };
+
+export interface ShardedJitOptions extends JitOptions {
+  readonly in_shardings?: ShardingTree;
+  readonly out_shardings?: ShardingTree;
+}
+
+const isLeafSharding = (s: unknown): s is Sharding | null => s === null || (typeof s === "object" && !Array.isArray(s) && Object.getPrototypeOf(s) !== Object.prototype);
+
+/** Applies `fn` to each leaf of `tree` with the sharding of the prefix tree `spec` covering it. */
+function mapPrefix(spec: ShardingTree, tree: unknown, fn: (s: Sharding | null, leaf: Value) => Value): unknown {
+  if (isLeafSharding(spec)) {
+    const [leaves, def] = treeFlatten(tree);
+    return treeUnflatten(def, leaves.map((l) => fn(spec, l as Value)));
+  }
+  if (Array.isArray(spec)) {
+    if (!Array.isArray(tree) || tree.length !== spec.length) throw new ValueError(`shardings must be a tree prefix of the values: got ${spec.length} shardings for ${Array.isArray(tree) ? tree.length : "a non-sequence"} values`);
+    return tree.map((t, i) => mapPrefix(spec[i] as ShardingTree, t, fn));
+  }
+  const obj = spec as Record<string, ShardingTree>;
+  return Object.fromEntries(Object.entries(tree as Record<string, unknown>).map(([k, v]) => [k, k in obj ? mapPrefix(obj[k], v, fn) : v]));
+}
+
+/** The argument placed with its sharding (the same array when it already has it). */
+function placeArg(s: Sharding | null, x: Value): Value {
+  if (!(s instanceof NamedSharding)) return x;
+  const aval = getAval(x);
+  s.checkShape(aval.shape, "pjit arguments");
+  const c = s.canonical();
+  if (x instanceof ShardedArray && x.sharding.equals(c)) return x;
+  return new ShardedArray(aval, c, blocksOf(x, c.mesh, c.dims(aval.ndim)));
+}
+
+export function jit<F extends (...args: never[]) => unknown>(f: F, opts: ShardedJitOptions = {}): Jitted<F> {
+  const { in_shardings: ins, out_shardings: outs, ...rest } = opts;
+  const body = outs === undefined ? f : (((...a: unknown[]) => mapPrefix(outs, (f as unknown as (...x: unknown[]) => unknown)(...a), (s, y) => (s instanceof NamedSharding ? withShardingConstraint(y, s) : y))) as unknown as F);
+  const inner = baseJit(body, { ...rest, name: rest.name ?? (f.name || "<lambda>") });
+  if (ins === undefined) return inner;
+  const call = (...args: unknown[]): unknown => {
+    const spec = isLeafSharding(ins) ? args.map(() => ins) : ins;
+    return (inner as unknown as (...a: unknown[]) => unknown)(...(mapPrefix(spec, args, placeArg) as unknown[]));
+  };
+  return Object.assign(call, { lower: inner.lower, get cacheSize() { return inner.cacheSize; } }) as unknown as Jitted<F>;
+}
