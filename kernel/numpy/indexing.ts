@@ -337,12 +337,68 @@ function advancedIndex(y0: Value, entries: Entry[], contiguous: boolean, mode: G
 
 type UpdateKind = "set" | "add" | "mul" | "min" | "max";
 
+/** A coordinate on an axis of size n as the scatter wants it: in range, clamped (clip) or -1 (dropped). */
+function boundCoordinate(v: Value, n: number, clip: boolean): Value {
+  const it = defaultInt();
+  const c = convert(normalizeIndex(v, n), it, false);
+  const lit = (k: number): Value => typedScalar(k, it, false);
+  if (clip) return P.clamp(lit(0), c, lit(Math.max(n - 1, 0)));
+  const inBounds = P.and(P.ge(c, lit(0)), P.lt(c, lit(n)));
+  const shape = getAval(c).shape;
+  return P.select(inBounds, c, shape.length ? P.broadcastInDim(lit(-1), shape, []) : lit(-1));
+}
+
 /**
- * The coordinates, in x, of every element `x[idx]` selects: indexing iotas of x's shape along each
- * axis, stacked on a last axis. Out-of-bounds positions become -1, which the scatter drops, or
- * are clamped in mode "clip".
+ * The coordinates, in x, of every element `x[idx]` selects, laid out like `x[idx]` with the
+ * coordinate vector last: slices contribute scaled iotas over the output, integers and index
+ * arrays their (normalized, bounded) values. Work is proportional to the update, not to x.
  */
 function scatterIndices(x: JaxValue, spec: IndexSpec, clip: boolean): { indices: Value; shape: number[] } {
+  const { x: y, entries, contiguous } = parse(x, spec);
+  if (getAval(y).ndim !== x.ndim) return iotaCoordinates(x, spec, clip);
+  const it = defaultInt();
+  const dimOf = entries.map((_, i) => entries.slice(0, i).filter((e) => e.kind !== "newaxis").length);
+  const hasArray = entries.some((e) => e.kind === "array");
+  const isAdv = (e: Entry): boolean => hasArray && (e.kind === "int" || e.kind === "dyn" || e.kind === "array");
+  const adv = entries.flatMap((e, i) => (isAdv(e) ? [i] : []));
+  const rest = entries.flatMap((e, i) => (e.kind === "slice" || e.kind === "newaxis" ? [i] : []));
+  const restLen = rest.map((i) => {
+    const e = entries[i];
+    return e.kind === "slice" ? sliceIndices(e.s, x.shape[dimOf[i]]).len : 1;
+  });
+  const advValue = (e: Entry): Value => (e.kind === "int" ? typedScalar(e.i, it, false) : (e as { v: Value }).v);
+  let bshape: number[] = [];
+  try {
+    bshape = broadcastShapes(...adv.map((i) => getAval(advValue(entries[i])).shape));
+  } catch {
+    throw new IndexError(`shape mismatch: indexing arrays could not be broadcast together with shapes ${adv.map((i) => shapeStr(getAval(advValue(entries[i])).shape)).join(" ")}`);
+  }
+  const firstAdv = adv.length ? rest.filter((i) => i < adv[0]).length : 0;
+  const bStart = contiguous ? firstAdv : 0;
+  const restAxis = (k: number): number => (!adv.length || (contiguous && k < firstAdv) ? k : k + bshape.length);
+  const outShape = adv.length ? (contiguous ? [...restLen.slice(0, firstAdv), ...bshape, ...restLen.slice(firstAdv)] : [...bshape, ...restLen]) : restLen;
+  const bAxes = bshape.map((_, j) => bStart + j);
+  const cols: Value[] = [];
+  entries.forEach((e, i) => {
+    if (e.kind === "newaxis") return;
+    const n = x.shape[dimOf[i]];
+    let c: Value;
+    if (e.kind === "slice") {
+      const { start, step } = sliceIndices(e.s, n);
+      const io = P.iota(it, outShape, restAxis(rest.indexOf(i)));
+      c = P.add(P.mul(io, typedScalar(step, it, false)), typedScalar(start, it, false));
+    } else if (isAdv(e)) {
+      c = P.broadcastInDim(broadcastTo(boundCoordinate(advValue(e), n, clip), bshape), outShape, bAxes);
+    } else {
+      c = P.broadcastInDim(boundCoordinate(advValue(e), n, clip), outShape, []);
+    }
+    cols.push(P.reshape(c, [...outShape, 1]));
+  });
+  return { indices: cols.length === 1 ? cols[0] : P.concatenate(cols, outShape.length), shape: outShape };
+}
+
+/** Coordinates read off iotas of x's shape indexed like x (for indices that add axes to x). */
+function iotaCoordinates(x: JaxValue, spec: IndexSpec, clip: boolean): { indices: Value; shape: number[] } {
   const it = defaultInt();
   const coords = x.shape.map((_, d) => getitem(J(P.iota(it, x.shape, d)), spec, clip ? { mode: "clip" } : { mode: "fill", fill_value: -1 }));
   const shape = [...coords[0].shape];
