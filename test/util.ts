@@ -58,10 +58,23 @@ export function assertClose(actual: Value, expected: FixtureArray | { shape: num
   }
 }
 
-/** The devices every kernel test runs on: the CPU, and WebGPU when an adapter exists. */
+// Tests place their arrays on devices explicitly (testDevices()); arrays made without one go to
+// the CPU unless JAX_PLATFORMS says otherwise. (The kernel's own default, without JAX_PLATFORMS,
+// is WebGPU when an adapter exists, as DESIGN.md says; test/backend tests that rule.)
+process.env.JAX_PLATFORMS ??= "cpu,webgpu";
+
+/**
+ * The devices every kernel test runs on: the CPU, and WebGPU when an adapter exists (and
+ * JAX_PLATFORMS allows it: JAX_PLATFORMS=cpu runs the CPU only).
+ */
 export function testDevices(): Device[] {
-  return process.env.JAXNB_TEST_WEBGPU ? [cpuDevice(), ...webgpuDevices()] : [cpuDevice()];
+  const allowed = (process.env.JAX_PLATFORMS ?? "").split(",").map((p) => p.trim().toLowerCase());
+  return [cpuDevice(), ...(allowed.includes("webgpu") || allowed.includes("gpu") ? webgpuDevices() : [])];
 }
+
+/** Whether a device can hold and compute `dtype` (WebGPU has no 64-bit types: WGSL lacks them). */
+export const deviceSupports = (device: Device, dtype: DType | string): boolean =>
+  device.platform !== "webgpu" || !["float64", "int64", "uint64"].includes(dtype);
 
 export const isArray = (x: unknown): x is Array => x instanceof Array;
 export const isJaxValue = (x: unknown): x is JaxValue => x instanceof JaxValue;

@@ -89,7 +89,7 @@ function canonicalPlatform(name: string): Platform | null {
 /** The platforms allowed, in priority order (all of them when unrestricted). */
 function allowedPlatforms(): Platform[] {
   const spec = platformsOverride ?? process.env.JAX_PLATFORMS ?? "";
-  if (!spec.trim()) return ["cpu", "webgpu"];
+  if (!spec.trim()) return ["webgpu", "cpu"];
   return spec.split(",").map((p) => {
     const c = canonicalPlatform(p);
     if (!c) throw runtimeError(`Unknown platform ${JSON.stringify(p.trim())} in JAX_PLATFORMS; known platforms are cpu and webgpu.`);

@@ -1,5 +1,7 @@
 /** @file Helpers for the backend tests: a seeded generator, and running a kernel on a device. */
 
+// The test harness (default device, fixtures) as every kernel test sees it.
+import "../util.js";
 import { ITEMSIZE } from "../../kernel/ir/dtype.js";
 import type { HostData } from "../../kernel/ir/rules.js";
 import type { Kernel } from "../../kernel/codegen/exp.js";

@@ -43,6 +43,15 @@ describe("WebGPU devices", () => {
     assert.deepEqual(devices("cpu"), [cpuDevice()]);
   });
 
+  it("without JAX_PLATFORMS the default backend is WebGPU (an adapter exists), and the CPU stays available", () => {
+    setPlatforms("");
+    assert.equal(defaultBackend(), "webgpu");
+    assert.deepEqual(devices(), [gpu()]);
+    assert.deepEqual(devices("cpu"), [cpuDevice()]);
+    const x = Array.fromHost([1, 2], [2], "float32");
+    assert.equal(x.device, gpu());
+  });
+
   it("JAX_PLATFORMS restricts the platforms and picks the default backend", () => {
     setPlatforms("webgpu");
     assert.equal(defaultBackend(), "webgpu");
