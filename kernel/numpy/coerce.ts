@@ -10,7 +10,7 @@ import {
   type DType, type TypedKind, canonicalize, defaultFloat, defaultInt, iinfo, isBool, isFloat, isInt,
   parseDType, resultType,
 } from "../ir/dtype.js";
-import { type Shape, broadcastShapes, shapeEq, shapeStr, prod } from "../ir/shape.js";
+import { type Shape, broadcastShapes, shapeEq, shapeStr } from "../ir/shape.js";
 import type { HostData } from "../ir/rules.js";
 import { Array } from "../backend/array.js";
 import { H } from "../codegen/jsmath.js";
@@ -298,7 +298,6 @@ export function shapeOf(x: ArrayLike): number[] {
   return scan.hasArrays ? listShape(x as NestedList) : scan.shape;
 }
 
-export const sizeOf = (x: ArrayLike): number => prod(shapeOf(x));
 
 /** A concrete JS number from a value that must be static (sizes, counts). */
 export function concreteInt(x: unknown, what: string): number {
