@@ -159,6 +159,7 @@ function ratios(runs: Run[], devices: string[], measure: "median_ms" | "median_c
       ratio(`[${d}] ${c}: jax-js jit / our jit`, get(c, "jax-js", "jit", "wasm"), jitMs);
       // Issue 4: jit on WebGPU within 1.25x of a hand-written WGSL kernel of the same function.
       ratio(`[${d}] ${c}: hand-written WGSL / our jit`, get(c, "jaxnb", "hand-written wgsl", d), jitMs, big ? 0.8 : undefined);
+      ratio(`[${d}] ${c}: hand-written WGSL with our math / our jit`, get(c, "jaxnb", "hand-written wgsl, our math", d), jitMs);
     }
     const ov = (m: string) => runs.find((r) => r.case === "dispatch (4 elements)" && r.method === m && r.device === d)?.[measure];
     const j = ov("jit"), e = ov("eager op");
