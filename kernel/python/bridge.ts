@@ -35,7 +35,10 @@ import { blockUntilReady, devicePut } from "../backend/transfer.js";
 import { type IndexSpec, IndexUpdateRef, getitem } from "../numpy/index.js";
 import { config as configApi, devices } from "./config.js";
 import { describeDerivative } from "../ad/describe.js";
-import { Mesh, NamedSharding, PartitionSpec, ShardedArray, devicePut as shardedDevicePut, makeMesh } from "../sharding/index.js";
+import {
+  Mesh, NamedSharding, PartitionSpec, ShardedArray, allGather, axisIndex, devicePut as shardedDevicePut, makeMesh, pmax, pmean, pmin, ppermute, psum,
+  shardMap, withShardingConstraint,
+} from "../sharding/index.js";
 import type { DeviceGrid } from "../sharding/mesh.js";
 import { allBlocks } from "../sharding/named_sharding.js";
 
@@ -338,6 +341,39 @@ export const bridge = {
     }
     const d = (concreteOrError(x, "The problem arose with visualize_array_sharding.") as Array).device;
     return [[d.platform, d.id, x.shape.map((n) => [0, n])]];
+  },
+  /** `lax.with_sharding_constraint` of one array. */
+  shardingConstraint(x: Value, s: NamedSharding): unknown {
+    noteArgs([x]);
+    return give(withShardingConstraint(x, s), true);
+  },
+  /**
+   * `shard_map` of a Python function of flat leaves, applied at once to `args`. Specs are lists
+   * of PartitionSpec entries: one per argument leaf; for outputs one spec for all, or one per
+   * output leaf (`outSpecs` a list of entry lists when `perOutput`).
+   */
+  shardMapCall(f: PyCallable, name: string, m: Mesh, inSpecs: unknown, outSpecs: unknown, perOutput: boolean, checkVma: boolean, args: unknown): unknown {
+    const a = jsList(args) as Value[];
+    noteArgs(a);
+    const spec = (entries: unknown): PartitionSpec => new PartitionSpec(...jsList(entries).map((e) => (e === undefined || e === null ? null : typeof e === "string" ? e : (jsList(e) as string[]))));
+    const ins = jsList(inSpecs).map(spec);
+    const outs = perOutput ? jsList(outSpecs).map(spec) : spec(outSpecs);
+    const mapped = shardMap(named((...xs: Value[]) => callPy(f, xs), name), { mesh: m, in_specs: ins, out_specs: outs, check_vma: checkVma });
+    return give(mapped(...a), false);
+  },
+  /** A collective (psum, pmean, pmax, pmin, all_gather, ppermute) or axis_index, inside shard_map. */
+  collective(name: string, x: Value | undefined, axisName: unknown, extra: unknown): unknown {
+    const axes = typeof axisName === "string" ? axisName : (jsList(axisName) as string[]);
+    switch (name) {
+      case "psum": return give(psum(x!, axes), false);
+      case "pmean": return give(pmean(x!, axes), false);
+      case "pmax": return give(pmax(x!, axes), false);
+      case "pmin": return give(pmin(x!, axes), false);
+      case "all_gather": return give(allGather(x!, axes, (options(extra) ?? {}) as { axis?: number; tiled?: boolean }), false);
+      case "ppermute": return give(ppermute(x!, axes, (jsList(extra) as unknown[]).map((p) => jsList(p) as [number, number])), false);
+      case "axis_index": return give(axisIndex(axes), false);
+    }
+    throw new TypeError(`unknown collective ${name}`);
   },
   /** The entries of a sharding's PartitionSpec (lists of names for tuples, null for None). */
   specEntries(s: NamedSharding): unknown {

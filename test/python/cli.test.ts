@@ -89,6 +89,29 @@ describe("jaxnb run: Python programs", function () {
     ].join("\n"));
   });
 
+  it("shards over CPU devices: shard_map with collectives, sharding constraints, 2-D grids", async () => {
+    const r = await runCli(["run", path.join(programs, "sharding.py")], { env: { JAX_PLATFORMS: "cpu" } });
+    assert.equal(r.code, 0, r.stderr);
+    const sum = (n: number): number => (n * (n - 1)) / 2;
+    assert.equal(r.stdout, [
+      `${sum(8).toFixed(1)}`,
+      "[1. 1. 2. 2. 3. 3. 4. 4.]",
+      "PartitionSpec('x',)",
+      "[ 0.  2.  4.  6.  8. 10. 12. 14.]",
+      `${sum(16).toFixed(1)} PartitionSpec('a', 'b') [24. 28. 32. 36.]`,
+      "┌─────────┬─────────┐",
+      "│         │         │",
+      "│  CPU 0  │  CPU 1  │",
+      "│         │         │",
+      "├─────────┼─────────┤",
+      "│         │         │",
+      "│  CPU 2  │  CPU 3  │",
+      "│         │         │",
+      "└─────────┴─────────┘",
+      "",
+    ].join("\n"));
+  });
+
   it("exits 1 on an uncaught error, the traceback pointing at the file's lines without internal frames", async () => {
     const dir = tempDir();
     const file = path.join(dir, "fails.py");

@@ -13,6 +13,7 @@ from jax._src.custom import custom_jvp, custom_vjp, checkpoint, remat
 from jax._src.devices import (
     Device, devices, local_devices, device_count, local_device_count, default_backend, process_index, process_count,
 )
+from jax._src.shard_map import shard_map
 from jax._src.api import device_put, device_get, block_until_ready, typeof, disable_jit, named_call, named_scope, make_mesh
 from jax import numpy, lax, tree_util, tree, errors, dtypes
 

@@ -1,1 +1,1 @@
-"""`jax.experimental`: nothing experimental is in jaxnb yet."""
+"""`jax.experimental`: `shard_map` (now `jax.shard_map`) is what jaxnb has here."""

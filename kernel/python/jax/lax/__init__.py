@@ -288,6 +288,47 @@ def batch_matmul(lhs, rhs, precision=None):
     return jnp.matmul(lhs, rhs)
 
 
+# ---- sharding and collectives ------------------------------------------------------------------
+
+
+def with_sharding_constraint(x, shardings):
+    """Inside jit, the layout the partitioner must give x; outside, x laid out so (pytrees too)."""
+    return _tu.tree_map(lambda a: _from_js(_B.shardingConstraint(_value(a), shardings._h)), x)
+
+
+def _axes(axis_name):
+    return to_js(list(axis_name)) if isinstance(axis_name, (tuple, list)) else axis_name
+
+
+def _collective(name):
+    def f(x, axis_name, *, axis_index_groups=None):
+        return _tu.tree_map(lambda a: _from_js(_B.collective(name, _value(a), _axes(axis_name), None)), x)
+
+    f.__name__ = name
+    f.__doc__ = f"`{name}` over the devices along the named mesh axes (inside shard_map)."
+    return f
+
+
+psum = _collective("psum")
+pmean = _collective("pmean")
+pmax = _collective("pmax")
+pmin = _collective("pmin")
+
+
+def all_gather(x, axis_name, *, axis_index_groups=None, axis=0, tiled=False):
+    opts = to_js({"axis": int(axis), "tiled": bool(tiled)}, dict_converter=Object.fromEntries)
+    return _tu.tree_map(lambda a: _from_js(_B.collective("all_gather", _value(a), _axes(axis_name), opts)), x)
+
+
+def ppermute(x, axis_name, perm):
+    pairs = to_js([to_js([int(a), int(b)]) for a, b in perm])
+    return _tu.tree_map(lambda a: _from_js(_B.collective("ppermute", _value(a), _axes(axis_name), pairs)), x)
+
+
+def axis_index(axis_name):
+    return _from_js(_B.collective("axis_index", None, _axes(axis_name), None))
+
+
 # ---- control flow -------------------------------------------------------------------------------
 
 
