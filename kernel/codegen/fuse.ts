@@ -112,7 +112,7 @@ function expCost(e: Exp): number {
 
 const nodeIds = new WeakMap<Exp, number>();
 let nextNodeId = 0;
-const seenId = (e: Exp): number => {
+const nodeId = (e: Exp): number => {
   let id = nodeIds.get(e);
   if (id === undefined) nodeIds.set(e, (id = nextNodeId++));
   return id;
@@ -150,17 +150,16 @@ function readPattern(eqn: JaxprEqn): { mults: number[]; inReduce: boolean[] } {
     const visit = (e: Exp, loops: readonly { id: number; size: number }[]): void => {
       const fv = freeOf(e);
       const live = loops.filter((l) => fv.has(l.id));
-      const key = `${live.map((l) => l.id).join(",")}`;
-      const memo = `${seenId(e)}|${key}`;
+      const memo = `${nodeId(e)}|${live.map((l) => l.id).join(",")}`;
       if (seen.has(memo)) return;
       seen.add(memo);
       if (e.kind === "load") {
         reads[e.input] += n * live.reduce((w, l) => w * l.size, 1);
         if (live.length) inReduce[e.input] = true;
       }
+      // A load's index may itself load (gathers): it is visited like any operand.
       if (e.kind === "reduce" && e.ridx.kind === "ridx") visit(e.args[0], [...live, { id: e.ridx.id, size: e.ridx.size }]);
-      else if (e.kind !== "load" && "args" in e) for (const a of e.args) visit(a, live);
-      else if (e.kind === "load") visit(e.args[0], live);
+      else if ("args" in e) for (const a of e.args) visit(a, live);
     };
     visit(o.at(unravel(gidx(), o.shape)), []);
   });
