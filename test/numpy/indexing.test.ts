@@ -37,7 +37,9 @@ describe("indexing vs NumPy", () => {
 });
 
 describe("JAX's indexing rules", () => {
-  const v = jnp.arange(10);
+  let v: JaxValue;
+  // Made when the tests run: the default device is settled by then.
+  before(() => (v = jnp.arange(10)));
   it("clamps out-of-bounds integer and array indices when reading (jnp.arange(10)[11] is 9)", () => {
     assert.equal((v.get(11) as Array).item(), 9);
     assert.equal((v.get(-11) as Array).item(), 0);
@@ -88,7 +90,8 @@ describe("JAX's indexing rules", () => {
 });
 
 describe("indexing errors", () => {
-  const x = jnp.reshape(jnp.arange(6), [2, 3]);
+  let x: JaxValue;
+  before(() => (x = jnp.reshape(jnp.arange(6), [2, 3])));
   it("too many indices is an IndexError", () => {
     assert.throws(() => x.get([0, 0, 0]), (e: Error) => e instanceof IndexError && /Too many indices: 2-dimensional array indexed with 3 regular indices/.test(e.message));
   });

@@ -10,8 +10,8 @@ import type { JaxValue } from "../../kernel/ir/core.js";
 import type { Array } from "../../kernel/backend/array.js";
 import { LinAlgError } from "../../kernel/numpy/linalg.js";
 
-const A = jnp.asarray([[2, -1, 0.5, 3], [1, 4, -2, 0], [0.5, 0, 3, 1]], { dtype: "float32" });
-const S = jnp.asarray([[4, 1, 0.5], [1, 3, -1], [0.5, -1, 2]], { dtype: "float32" });
+const matrixA = (): JaxValue => jnp.asarray([[2, -1, 0.5, 3], [1, 4, -2, 0], [0.5, 0, 3, 1]], { dtype: "float32" });
+const matrixS = (): JaxValue => jnp.asarray([[4, 1, 0.5], [1, 3, -1], [0.5, -1, 2]], { dtype: "float32" });
 
 function assertNear(x: JaxValue, y: JaxValue, tol = 1e-4): void {
   assert.deepEqual([...x.shape], [...y.shape]);
@@ -21,6 +21,12 @@ function assertNear(x: JaxValue, y: JaxValue, tol = 1e-4): void {
 const eye = (n: number): JaxValue => jnp.eye(n);
 
 describe("jnp.linalg factorizations", () => {
+  // Made when the tests run: the default device is settled by then.
+  let A: JaxValue, S: JaxValue;
+  before(() => {
+    A = matrixA();
+    S = matrixS();
+  });
   it("qr: a = q r, q has orthonormal columns, r is upper triangular", () => {
     const [q, r] = jnp.linalg.qr(jnp.transpose(A)) as [JaxValue, JaxValue];
     assert.deepEqual([...q.shape, ...r.shape], [4, 3, 3, 3]);
