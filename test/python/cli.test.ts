@@ -89,7 +89,7 @@ describe("jaxnb run: Python programs", function () {
     ].join("\n"));
   });
 
-  it("shards over CPU devices: shard_map with collectives, sharding constraints, 2-D grids", async () => {
+  it("shards over CPU devices: shard_map with collectives, sharding constraints, jit shardings, shards, 2-D grids", async () => {
     const r = await runCli(["run", path.join(programs, "sharding.py")], { env: { JAX_PLATFORMS: "cpu" } });
     assert.equal(r.code, 0, r.stderr);
     const sum = (n: number): number => (n * (n - 1)) / 2;
@@ -108,6 +108,8 @@ describe("jaxnb run: Python programs", function () {
       "│  CPU 2  │  CPU 3  │",
       "│         │         │",
       "└─────────┴─────────┘",
+      "[ 0.  2.  4.  6.  8. 10. 12. 14.] PartitionSpec()",
+      "[(0, (slice(0, 1, None),), [0.0]), (1, (slice(1, 2, None),), [1.0]), (2, (slice(2, 3, None),), [2.0]), (3, (slice(3, 4, None),), [3.0])]",
       "",
     ].join("\n"));
   });

@@ -14,3 +14,7 @@ print(jax.jit(lambda a: lax.with_sharding_constraint(a * 2, NamedSharding(mesh, 
 z = jax.device_put(jnp.arange(16.0).reshape(4, 4), NamedSharding(jax.make_mesh((2, 2), ("a", "b")), P("a", "b")))
 print(jnp.sum(z), (z * 2).sharding.spec, jax.jit(lambda a: a.sum(axis=0))(z))
 jax.debug.visualize_array_sharding(z)
+f = jax.jit(lambda a: a * 2, in_shardings=NamedSharding(mesh, P("x")), out_shardings=NamedSharding(mesh, P()))
+w = f(jnp.arange(8.0))
+print(w, w.sharding.spec)
+print([(s.device.id, s.index, s.data.tolist()) for s in jax.device_put(jnp.arange(4.0), NamedSharding(mesh, P("x"))).addressable_shards])

@@ -510,6 +510,17 @@ class ArrayImpl(Array):
         return self.sharding.is_fully_replicated
 
     @property
+    def addressable_shards(self):
+        """One Shard per device: its `device`, `index` (slices into this array) and `data`."""
+        from .devices import _device
+
+        out = []
+        for platform, dev_id, ranges, block in B.shards(self._h):
+            index = tuple(slice(int(a), int(b)) for a, b in ranges)
+            out.append(Shard(_device(str(platform), int(dev_id), "cpu" if platform == "cpu" else str(platform)), index, from_js(block)))
+        return out
+
+    @property
     def committed(self):
         return False
 
@@ -518,6 +529,20 @@ class ArrayImpl(Array):
 
     def delete(self):
         B.release(self._h)
+
+
+class Shard:
+    """A piece of an array on one device (`x.addressable_shards`)."""
+
+    __slots__ = ("device", "index", "data")
+
+    def __init__(self, device, index, data):
+        self.device = device
+        self.index = index
+        self.data = data
+
+    def __repr__(self):
+        return f"Shard(device={self.device!r}, index={self.index}, replica_id=0, data={self.data!r})"
 
 
 class Tracer(Array):

@@ -164,9 +164,55 @@ def jit(fun=None, *, static_argnums=None, static_argnames=None, donate_argnums=N
                              in_shardings=in_shardings, out_shardings=out_shardings)
     if not callable(fun):
         raise TypeError(f"Expected a callable value, got {fun!r}")
-    if in_shardings is not None or out_shardings is not None:
-        raise NotImplementedError("jit(in_shardings=..., out_shardings=...) is not supported yet in jaxnb")
-    return Jitted(fun, static_argnums, static_argnames, donate_argnums)
+    if out_shardings is not None:
+        fun = _constrain_outputs(fun, out_shardings)
+    jitted = Jitted(fun, static_argnums, static_argnames, donate_argnums)
+    return jitted if in_shardings is None else _ShardedArgs(jitted, in_shardings)
+
+
+def _map_prefix(spec, tree, fn):
+    """`fn(sharding, leaf)` for each leaf of `tree`, with the sharding of the prefix `spec` covering it."""
+    from jax.sharding import Sharding
+
+    if spec is None or isinstance(spec, Sharding):
+        return tree_util.tree_map(lambda leaf: fn(spec, leaf), tree)
+    if isinstance(spec, (tuple, list)):
+        if not isinstance(tree, (tuple, list)) or len(tree) != len(spec):
+            raise ValueError(f"shardings must be a tree prefix of the values: got {len(spec)} shardings for {tree!r}")
+        return type(tree)(_map_prefix(s, t, fn) for s, t in zip(spec, tree))
+    return {k: _map_prefix(spec[k], v, fn) if k in spec else v for k, v in tree.items()}
+
+
+def _constrain_outputs(fun, out_shardings):
+    """Results constrained to their shardings inside the traced body (as JAX's partitioner does)."""
+    from jax import lax
+
+    @functools.wraps(fun)
+    def constrained(*args, **kwargs):
+        return _map_prefix(out_shardings, fun(*args, **kwargs), lambda s, y: lax.with_sharding_constraint(y, s) if s is not None else y)
+
+    return constrained
+
+
+class _ShardedArgs:
+    """A jitted function whose positional arguments are first placed with `in_shardings`."""
+
+    def __init__(self, jitted, in_shardings):
+        functools.update_wrapper(self, jitted)
+        self._jitted = jitted
+        self._in = in_shardings
+
+    def _place(self, args):
+        from jax._src.api import device_put
+
+        spec = self._in if isinstance(self._in, (tuple, list)) else (self._in,) * len(args)
+        return _map_prefix(tuple(spec), tuple(args), lambda s, x: device_put(x, s) if s is not None else x)
+
+    def __call__(self, *args, **kwargs):
+        return self._jitted(*self._place(args), **kwargs)
+
+    def lower(self, *args, **kwargs):
+        return self._jitted.lower(*self._place(args), **kwargs)
 
 
 # ---- make_jaxpr and eval_shape -----------------------------------------------------------------
