@@ -11,26 +11,40 @@ import type { Executable } from "./backend.js";
 import { Array } from "./array.js";
 import { type Device, defaultDevice } from "./device.js";
 
-/** Concrete arrays from values: scalars become weakly typed 0-d arrays. */
+/**
+ * Concrete arrays on `device` from values: host scalars become weakly typed 0-d arrays, and a
+ * 0-d array on another device moves (JAX's uncommitted scalars follow the other operands).
+ */
 export function toArray(x: Value, device?: Device): Array {
-  if (x instanceof Array) return x;
+  if (x instanceof Array) {
+    if (!device || x.device === device || x.ndim !== 0) return x;
+    return Array.fromHost(x.data(), [], x.dtype, { device, weak: x.weakType });
+  }
   if (x instanceof TypedScalar) return Array.scalar(x.value, x.dtype, x.weakType, device);
   if (x instanceof JaxValue) throw new TypeError(`Expected a concrete array, got ${String(x)}`);
   const aval = getAval(x);
   return Array.scalar(x, aval.dtype, aval.weakType, device);
 }
 
-function pickDevice(args: readonly Value[]): Device {
+/**
+ * The device a computation on `args` runs on: that of its (non-scalar) arrays, which must agree;
+ * 0-d arrays only decide when nothing else does.
+ */
+export function pickDevice(args: readonly Value[], what = "the arguments"): Device {
   let dev: Device | undefined;
+  let scalarDev: Device | undefined;
   for (const a of args) {
-    if (a instanceof Array) {
-      if (dev && a.device !== dev) {
-        throw new Error(`Received incompatible devices for the arguments: ${dev.toString()} and ${a.device.toString()}. Move them with device_put.`);
-      }
-      dev = a.device;
+    if (!(a instanceof Array)) continue;
+    if (a.ndim === 0) {
+      scalarDev ??= a.device;
+      continue;
     }
+    if (dev && a.device !== dev) {
+      throw new Error(`Received incompatible devices for ${what}: ${dev.toString()} and ${a.device.toString()}. Move them with device_put.`);
+    }
+    dev = a.device;
   }
-  return dev ?? defaultDevice();
+  return dev ?? scalarDev ?? defaultDevice();
 }
 
 const kernelCache = new Map<string, { groups: { exe: Executable; outs: number[] }[] }>();

@@ -14,8 +14,8 @@ import { partialEvalJaxpr } from "../ad/partial_eval.js";
 import { transposeJaxpr } from "../ad/transpose.js";
 import { vmapJaxpr } from "../batching/jaxpr.js";
 import { Array } from "../backend/array.js";
-import { type Device, defaultDevice } from "../backend/device.js";
-import { toArray } from "../backend/eager.js";
+import type { Device } from "../backend/device.js";
+import { pickDevice, toArray } from "../backend/eager.js";
 import { fuseJaxpr } from "../codegen/fuse.js";
 import { Program } from "../codegen/program.js";
 
@@ -68,23 +68,10 @@ export function compiledProgram(cj: ClosedJaxpr, device: Device): Program {
   return prog;
 }
 
-function deviceOf(args: readonly Value[]): Device {
-  let dev: Device | undefined;
-  for (const a of args) {
-    if (a instanceof Array) {
-      if (dev && a.device !== dev) {
-        throw new Error(`Received incompatible devices for jitted computation. Got argument on ${dev.toString()} and argument on ${a.device.toString()}.`);
-      }
-      dev = a.device;
-    }
-  }
-  return dev ?? defaultDevice();
-}
-
 /** Runs a jit equation on concrete values: compile (cached), dispatch, honour donation. */
 export function runJit(args: readonly Value[], params: Params): Array[] {
   const cj = params.jaxpr as ClosedJaxpr;
-  const device = deviceOf(args);
+  const device = pickDevice(args, "jitted computation");
   const arrays = args.map((a) => toArray(a, device));
   const outs = compiledProgram(cj, device).run(arrays);
   const donated = params.donated_invars as boolean[];

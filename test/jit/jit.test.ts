@@ -1,7 +1,7 @@
 /** @file The jit API: caching per avals/static args/device, pytrees, donation, printing, and jit under vmap. */
 
 import assert from "node:assert/strict";
-import { type FixtureArray, assertClose, fromFixture, loadFixture } from "../util.js";
+import { type FixtureArray, assertClose, fromFixture, loadFixture, testDevices } from "../util.js";
 import * as lax from "../../kernel/lax/index.js";
 import { jit, jitFlat } from "../../kernel/jit/index.js";
 import type { Value } from "../../kernel/ir/core.js";
@@ -116,6 +116,24 @@ describe("jit", () => {
     const text = printJaxpr(makeJaxpr(vmap(jf))(x));
     assert.ok(text.includes("jit["), text);
     assertClose(vmap(jf)(x), fx.post_f, { rtol: 1e-5, atol: 1e-6 });
+  });
+
+  it("a 0-d array on another device follows the other operands (eager and jit), arrays of different devices do not mix", () => {
+    for (const d of testDevices()) {
+      const x = Array.fromHost([1, 2], [2], "float32", { device: cpuDevice() });
+      const s = Array.scalar(3, "float32", false, d);
+      const eager = lax.mul(x, s) as Array;
+      const jitted = jit((a: Value, b: Value) => lax.mul(a, b))(x, s) as Array;
+      for (const r of [eager, jitted]) {
+        assert.equal(r.device, cpuDevice(), `${d.toString()}: result device`);
+        assert.deepEqual(r.toNumbers(), [3, 6]);
+      }
+      if (d !== cpuDevice()) {
+        const y = Array.fromHost([1, 2], [2], "float32", { device: d });
+        assert.throws(() => lax.add(x, y), /incompatible devices/);
+        assert.throws(() => jit((a: Value, b: Value) => lax.add(a, b))(x, y), /incompatible devices/);
+      }
+    }
   });
 
   it("jitFlat: flat lists in and out, cached", () => {
