@@ -12,7 +12,7 @@ import {
 import { prod as shapeProd } from "../ir/shape.js";
 import {
   type ArrayLike, type DTypeLike, J, asarray, canonicalizeAxis, convert, dtypeArg, reductionAxes, typedScalar, toValue,
-  promoteShapes, resultKind, optNum,
+  promoteShapes, resultKind, optNum, broadcastTo,
 } from "./coerce.js";
 import { ValueError } from "../lax/errors.js";
 import * as P from "./prims.js";
@@ -108,7 +108,7 @@ export const any = (x: ArrayLike, opts: ReduceOpts = {}): JaxValue => boolReduct
 
 /** The number of elements a reduction over `axes` combines (or the where-mask's count). */
 function countOf(a: Value, opts: ReduceOpts, axes: number[], dtype: DType): Value {
-  if (opts.where != null) return sum(opts.where, { axis: opts.axis, keepdims: opts.keepdims, dtype });
+  if (opts.where != null) return sum(broadcastTo(asarray(opts.where), getAval(a).shape), { axis: opts.axis, keepdims: opts.keepdims, dtype });
   return typedScalar(axes.reduce((n, i) => n * getAval(a).shape[i], 1), dtype, true);
 }
 
