@@ -342,9 +342,12 @@ export const bridge = {
     const d = (concreteOrError(x, "The problem arose with visualize_array_sharding.") as Array).device;
     return [[d.platform, d.id, x.shape.map((n) => [0, n])]];
   },
-  /** `x.addressable_shards`: `[platform, id, [[start, stop], …], block]` per device. */
+  /**
+   * `x.addressable_shards`: `[platform, id, [[start, stop], …], block]` per device. Each block is
+   * a new reference to the shard's buffer, so it outlives the array it came from.
+   */
   shards(x: JaxValue): unknown {
-    if (x instanceof ShardedArray) return x.addressableShards.map((s) => [s.device.platform, s.device.id, s.index, give(s.data, false)]);
+    if (x instanceof ShardedArray) return x.addressableShards.map((s) => [s.device.platform, s.device.id, s.index, give(s.data.withAval(s.data.aval), true)]);
     const a = concreteOrError(x, "The problem arose with addressable_shards.") as Array;
     return [[a.device.platform, a.device.id, a.shape.map((n) => [0, n]), give(a, false)]];
   },
