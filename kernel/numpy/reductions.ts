@@ -70,6 +70,9 @@ function reduction(name: string, kind: keyof typeof REDUCE, x: ArrayLike, opts: 
   if (!opts.dtype && promoteInts && (opts.promote_integers ?? true)) resultDtype = promotedIntType(resultDtype);
   // float16 sums and products are computed in float32, as JAX does.
   const computeDtype: DType = (kind === "sum" || kind === "prod") && (resultDtype === "float16" || resultDtype === "bfloat16") ? "float32" : resultDtype;
+  if (!hasIdentity && opts.initial == null && opts.where != null) {
+    throw new ValueError(`reduction operation ${name} does not have an identity, so to use a where mask one has to specify 'initial'`);
+  }
   if (!hasIdentity && opts.initial == null && axes.some((i) => aval.shape[i] === 0)) {
     throw new ValueError(`zero-size array to reduction operation ${name} which has no identity`);
   }

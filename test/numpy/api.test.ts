@@ -106,6 +106,10 @@ describe("errors for bad input", () => {
     assert.throws(() => jnp.stack([x, jnp.ones([3])]), /All input arrays must have the same shape/);
     assert.throws(() => jnp.split(jnp.ones([5]), 2), /array split does not result in an equal division/);
   });
+  it("max with a where mask needs initial", () => {
+    assert.throws(() => jnp.max(x, { where: [true, false, true] }), /reduction operation max does not have an identity, so to use a where mask one has to specify 'initial'/);
+    assert.deepEqual(nums(jnp.max(x, { where: [true, false, true], initial: -5, axis: 1 })), [1, 1]);
+  });
   it("empty reductions without an identity", () => {
     assert.throws(() => jnp.max(jnp.zeros([0])), /zero-size array to reduction operation max which has no identity/);
     assert.throws(() => jnp.argmax(jnp.zeros([0])), /attempt to get argmax of an empty sequence/);
