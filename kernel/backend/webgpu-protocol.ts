@@ -15,7 +15,8 @@ export type Command =
   | readonly ["write", id: number, data: ArrayBuffer]
   | readonly ["copy", src: number, dst: number, bytes: number]
   | readonly ["compile", pid: number, name: string, source: string, inputs: number, outputs: number]
-  | readonly ["dispatch", pid: number, buffers: readonly number[], x: number, y: number]
+  /** `bindings` holds (buffer id, byte offset, byte size) triples, flattened, in binding order. */
+  | readonly ["dispatch", pid: number, bindings: readonly number[], x: number, y: number]
   | readonly ["read", id: number, bytes: number]
   | readonly ["sync"]
   | readonly ["stats"];

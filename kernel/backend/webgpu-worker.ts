@@ -212,20 +212,21 @@ let nextSerial = 0;
 const bindGroups = new Map<string, GPUBindGroup>();
 const BIND_GROUP_CACHE = 4096;
 
-function dispatch(pid: number, ids: readonly number[], x: number, y: number): void {
+function dispatch(pid: number, bindings: readonly number[], x: number, y: number): void {
   const p = pipelines.get(pid);
   if (!p) throw new Error(`WebGPU pipeline ${pid} does not exist`);
   let key = `${pid}`;
-  const entries = ids.map((id, i): GPUBindGroupEntry => {
-    const b = get(id);
+  const entries: GPUBindGroupEntry[] = [];
+  for (let i = 0; i < bindings.length; i += 3) {
+    const b = get(bindings[i]);
+    const offset = bindings[i + 1], size = bindings[i + 2];
+    if (offset + size > b.buf.size) throw new Error(`binding ${i / 3} of kernel ${p.name} (${offset}+${size} bytes) exceeds its buffer (${b.buf.size} bytes)`);
     used.add(b.buf);
     let sn = serial.get(b.buf);
     if (sn === undefined) serial.set(b.buf, (sn = nextSerial++));
-    // Bind what the array occupies (rounded to whole 16-byte words), not the whole size class.
-    const size = Math.min(b.buf.size, Math.max(16, Math.ceil(b.bytes / 16) * 16));
-    key += `,${sn}:${size}`;
-    return { binding: i, resource: { buffer: b.buf, size } };
-  });
+    key += `,${sn}:${offset}:${size}`;
+    entries.push({ binding: i / 3, resource: { buffer: b.buf, offset, size } });
+  }
   let bg = bindGroups.get(key);
   if (!bg) {
     if (bindGroups.size >= BIND_GROUP_CACHE) bindGroups.clear();

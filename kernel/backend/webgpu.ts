@@ -20,7 +20,7 @@ import { pathToFileURL } from "node:url";
 import { type DType, ITEMSIZE } from "../ir/dtype.js";
 import type { HostData } from "../ir/rules.js";
 import { type Kernel, constant } from "../codegen/exp.js";
-import { type WgslKernel, renderWgsl, checkWgslDType } from "../codegen/wgsl.js";
+import { type WgslKernel, bindingRanges, renderWgsl, checkWgslDType } from "../codegen/wgsl.js";
 import { type Backend, type Buffer, type Executable, TYPED_ARRAY } from "./backend.js";
 import type { AdapterInfo, Command, PoolStats, Reply, WorkerOptions } from "./webgpu-protocol.js";
 
@@ -40,6 +40,8 @@ export class WebGpuExecutable implements Executable {
     readonly pid: number,
     /** The 2-D grid of workgroups. */
     readonly grid: readonly [number, number],
+    /** A hand-written kernel: each buffer is bound whole, as one binding. */
+    readonly raw: boolean,
   ) {}
   get source(): string {
     return this.wgsl.source;
@@ -53,6 +55,8 @@ export interface WebGpuOptions {
   readonly poolBytes?: number;
   /** Commands queued before a batch is sent even without a sync point (default 64). */
   readonly batchCommands?: number;
+  /** The most bytes one binding covers (default: the device's maxStorageBufferBindingSize). */
+  readonly maxBindingBytes?: number;
 }
 
 /** How long a sync point waits for the GPU thread before declaring it dead. */
@@ -110,6 +114,8 @@ export class WebGpuBackend implements Backend {
   private answered = 0;
   private readonly cache = new Map<string, { pid: number; wgsl: WgslKernel }>();
   private readonly batchCommands: number;
+  /** Arrays beyond this many bytes are bound as several ranges (a multiple of 256 bytes). */
+  readonly maxBindingBytes: number;
 
   private constructor(
     private readonly worker: Worker,
@@ -119,6 +125,7 @@ export class WebGpuBackend implements Backend {
     opts: WebGpuOptions,
   ) {
     this.batchCommands = opts.batchCommands ?? 64;
+    this.maxBindingBytes = Math.floor(Math.min(opts.maxBindingBytes ?? Infinity, info.maxStorageBufferBindingSize) / 256) * 256;
   }
 
   /**
@@ -237,7 +244,10 @@ export class WebGpuBackend implements Backend {
   }
 
   compile(kernel: Kernel): WebGpuExecutable {
-    return this.pipeline(kernel, renderWgsl(kernel, { f16: this.info.f16 }));
+    const ranges = (bytes: number) => bindingRanges(bytes, this.maxBindingBytes).length;
+    const inputs = kernel.inputs.reduce((n, a) => n + ranges(a.size * ITEMSIZE[a.dtype]), 0);
+    const outputs = kernel.outputs.reduce((n, o) => n + ranges(kernel.size * ITEMSIZE[o.dtype]), 0);
+    return this.pipeline(kernel, renderWgsl(kernel, { f16: this.info.f16, maxBindingBytes: this.maxBindingBytes }), inputs, outputs, false);
   }
 
   /**
@@ -252,18 +262,18 @@ export class WebGpuBackend implements Backend {
       size: 0,
       shape: [0],
     };
-    return this.pipeline(kernel, { name, source, workgroups, mode: "thread" });
+    return this.pipeline(kernel, { name, source, workgroups, mode: "thread" }, inputs.length, outputs.length, true);
   }
 
-  private pipeline(kernel: Kernel, wgsl: WgslKernel): WebGpuExecutable {
-    const nBuffers = kernel.inputs.length + kernel.outputs.length;
-    if (nBuffers > this.info.maxStorageBuffersPerShaderStage) {
-      throw new WebGpuError(`Kernel ${kernel.name} needs ${nBuffers} storage buffers; this WebGPU device allows ${this.info.maxStorageBuffersPerShaderStage} (maxStorageBuffersPerShaderStage).`);
+  /** Compiles (once per source) a kernel with `inputs` read-only and `outputs` writable bindings. */
+  private pipeline(kernel: Kernel, wgsl: WgslKernel, inputs: number, outputs: number, raw: boolean): WebGpuExecutable {
+    if (inputs + outputs > this.info.maxStorageBuffersPerShaderStage) {
+      throw new WebGpuError(`Kernel ${kernel.name} needs ${inputs + outputs} storage buffer bindings; this WebGPU device allows ${this.info.maxStorageBuffersPerShaderStage} (maxStorageBuffersPerShaderStage). Arrays beyond ${this.maxBindingBytes} bytes take one binding per ${this.maxBindingBytes} bytes.`);
     }
     let entry = this.cache.get(wgsl.source);
     if (!entry) {
       const pid = this.nextPipeline++;
-      const r = this.call(["compile", pid, kernel.name, wgsl.source, kernel.inputs.length, kernel.outputs.length]);
+      const r = this.call(["compile", pid, kernel.name, wgsl.source, inputs, outputs]);
       if (r.error) throw new WebGpuError(r.error);
       this.stats.compiles++;
       entry = { pid, wgsl };
@@ -273,27 +283,30 @@ export class WebGpuBackend implements Backend {
     const x = Math.min(wgsl.workgroups, max);
     const y = Math.ceil(wgsl.workgroups / Math.max(x, 1));
     if (y > max) throw new WebGpuError(`Kernel ${kernel.name} is too large for one WebGPU dispatch (${wgsl.workgroups} workgroups).`);
-    return new WebGpuExecutable(kernel, wgsl, entry.pid, [x, y]);
+    return new WebGpuExecutable(kernel, wgsl, entry.pid, [x, y], raw);
   }
 
   dispatch(exe: Executable, inputs: readonly Buffer[], outputs: readonly Buffer[]): void {
     const e = exe as WebGpuExecutable;
     const k = e.kernel;
-    const limit = this.info.maxStorageBufferBindingSize;
-    const check = (b: Buffer, what: string, dtype: DType): void => {
+    const bindings: number[] = [];
+    const bind = (b: Buffer, what: string, dtype: DType, size: number): void => {
       checkWgslDType(dtype, k.name);
-      if (b.bytes > limit) {
-        throw new WebGpuError(`Kernel ${k.name}: ${what} is ${b.bytes} bytes, more than this WebGPU device can bind (maxStorageBufferBindingSize = ${limit} bytes). Split the array or run on the CPU backend.`);
+      const bytes = e.raw ? b.bytes : size * ITEMSIZE[dtype];
+      if (b.bytes < bytes) throw new WebGpuError(`Kernel ${k.name}: ${what} is a buffer of ${b.bytes} bytes; the kernel reads ${bytes}.`);
+      if (e.raw && bytes > this.info.maxStorageBufferBindingSize) {
+        throw new WebGpuError(`Kernel ${k.name}: ${what} is ${bytes} bytes, more than this WebGPU device can bind (maxStorageBufferBindingSize = ${this.info.maxStorageBufferBindingSize} bytes).`);
       }
+      for (const r of bindingRanges(bytes, e.raw ? Infinity : this.maxBindingBytes)) bindings.push((b as WebGpuBuffer).id, r.offset, r.size);
     };
-    inputs.forEach((b, i) => check(b, `input ${i}`, k.inputs[i].dtype));
+    inputs.forEach((b, i) => bind(b, `input ${i}`, k.inputs[i].dtype, k.inputs[i].size));
     outputs.forEach((b, i) => {
-      check(b, `output ${i}`, k.outputs[i].dtype);
       if (inputs.includes(b)) throw new WebGpuError(`Kernel ${k.name}: output ${i} is also an input; WebGPU cannot bind one buffer for reading and writing.`);
+      bind(b, `output ${i}`, k.outputs[i].dtype, k.size);
     });
     if (e.wgsl.workgroups === 0) return;
     this.stats.dispatches++;
-    this.post(["dispatch", e.pid, [...inputs, ...outputs].map((b) => (b as WebGpuBuffer).id), e.grid[0], e.grid[1]]);
+    this.post(["dispatch", e.pid, bindings, e.grid[0], e.grid[1]]);
   }
 }
 

@@ -27,6 +27,20 @@ export const WORKGROUP_SIZE = 256;
 export interface WgslOptions {
   /** The device has `shader-f16`: float16 arrays are stored as `array<f16>`. */
   readonly f16: boolean;
+  /**
+   * The most bytes one binding may cover (maxStorageBufferBindingSize rounded down to 256): a
+   * larger array is bound as several consecutive ranges of its buffer (see `bindingRanges`).
+   */
+  readonly maxBindingBytes?: number;
+}
+
+/** The byte ranges an array of `bytes` is bound as: one, or consecutive chunks of `chunk` bytes. */
+export function bindingRanges(bytes: number, chunk = Infinity): { offset: number; size: number }[] {
+  const padded = Math.max(16, Math.ceil(bytes / 16) * 16);
+  if (padded <= chunk) return [{ offset: 0, size: padded }];
+  const out: { offset: number; size: number }[] = [];
+  for (let offset = 0; offset < padded; offset += chunk) out.push({ offset, size: Math.min(chunk, padded - offset) });
+  return out;
 }
 
 export interface WgslKernel {
@@ -384,30 +398,43 @@ export function renderWgsl(k: Kernel, opts: WgslOptions): WgslKernel {
   const wgMode = k.size <= WORKGROUP_MODE_MAX_OUTPUTS && rootReduceSize(k.outputs.map((o) => o.exp)) >= WORKGROUP_MODE_MIN_REDUCE;
   const groups = Math.ceil(k.size / per);
 
+  // Each array is one binding, or several (`name_0`, `name_1`, …) past maxBindingBytes, read
+  // and written through accessors that pick the chunk.
   const decls: string[] = [];
   let binding = 0;
-  k.inputs.forEach((inp, i) => {
+  const chunkBytes = opts.maxBindingBytes ?? Infinity;
+  const declare = (name: string, access: "read" | "read_write", elem: string, bytes: number): { read: (j: Code) => Code; write: (j: Code, v: Code) => string } => {
+    const ranges = bindingRanges(bytes, chunkBytes);
+    const names = ranges.length === 1 ? [name] : ranges.map((_, c) => `${name}_${c}`);
+    for (const n of names) decls.push(`@group(0) @binding(${binding++}) var<storage, ${access}> ${n}: array<${elem}>;`);
+    if (names.length === 1) return { read: (j) => `${name}[${j}]`, write: (j, v) => `${name}[${j}] = ${v};` };
+    // Elements of the storage type per chunk, and the chunk of element j as an if-chain.
+    const per = chunkBytes / (elem === "f16" ? 2 : 4);
+    const chain = (body: (n: string) => string): string => names.map((n, c) => (c < names.length - 1 ? `if (c == ${c}u) { ${body(n)} } else ` : `{ ${body(n)} }`)).join("");
+    decls.push(`fn rd_${name}(j: u32) -> ${elem} { let c = j / ${per}u; let l = j - c * ${per}u; ${chain((n) => `return ${n}[l];`)} }`);
+    if (access === "read_write") decls.push(`fn wr_${name}(j: u32, v: ${elem}) { let c = j / ${per}u; let l = j - c * ${per}u; ${chain((n) => `${n}[l] = v;`)} }`);
+    return { read: (j) => `rd_${name}(u32(${j}))`, write: (j, v) => `wr_${name}(u32(${j}), ${v});` };
+  };
+  const storageElem = (st: Storage): string => (st === "packed" ? "u32" : st);
+  const ins = k.inputs.map((inp, i) => {
     const st = inStorage[i];
-    const elem = st === "packed" ? "u32" : st;
-    decls.push(`@group(0) @binding(${binding++}) var<storage, read> in${i}: array<${elem}>;`);
+    const arr = declare(`in${i}`, "read", storageElem(st), inp.size * ITEMSIZE[inp.dtype]);
     if (st === "packed") {
       const sz = ITEMSIZE[inp.dtype];
       const word = sz === 1 ? "u >> 2u" : "u >> 1u";
       const shift = sz === 1 ? "(u & 3u) * 8u" : "(u & 1u) * 16u";
       const mask = sz === 1 ? "0xffu" : "0xffffu";
-      decls.push(`fn ld${i}(i: i32) -> ${ty(inp.dtype)} { let u = u32(i); return ${fromBits(inp.dtype, `((in${i}[${word}] >> (${shift})) & ${mask})`, em)}; }`);
+      decls.push(`fn ld${i}(i: i32) -> ${ty(inp.dtype)} { let u = u32(i); return ${fromBits(inp.dtype, `((${arr.read(word)} >> (${shift})) & ${mask})`, em)}; }`);
     }
+    return arr;
   });
-  k.outputs.forEach((_, i) => {
-    const st = outStorage[i];
-    decls.push(`@group(0) @binding(${binding++}) var<storage, read_write> out${i}: array<${st === "packed" ? "u32" : st}>;`);
-  });
+  const outs = k.outputs.map((o, i) => declare(`out${i}`, "read_write", storageElem(outStorage[i]), k.size * ITEMSIZE[o.dtype]));
 
   const loadCode = (input: number, i: Code): Code => {
     switch (inStorage[input]) {
       case "packed": return `ld${input}(${i})`;
-      case "f16": return `f32(in${input}[${i}])`;
-      default: return `in${input}[${i}]`;
+      case "f16": return `f32(${ins[input].read(i)})`;
+      default: return ins[input].read(i);
     }
   };
 
@@ -487,7 +514,7 @@ export function renderWgsl(k: Kernel, opts: WgslOptions): WgslKernel {
   k.outputs.forEach((o, i) => {
     if (outStorage[i] !== "packed") {
       const v = outStorage[i] === "f16" ? `f16(${values[i]})` : values[i];
-      stores.push(`${baseIndent}${only}out${i}[g] = ${v};${onlyEnd}`);
+      stores.push(`${baseIndent}${only}${outs[i].write("g", v)}${onlyEnd}`);
       return;
     }
     const sz = ITEMSIZE[o.dtype];
@@ -496,9 +523,11 @@ export function renderWgsl(k: Kernel, opts: WgslOptions): WgslKernel {
     if (per === 1) throw new Error("packed output in a one-element invocation");
     packedDecls.push(`  var pk${i}: array<u32, ${words}>;`);
     stores.push(`${baseIndent}pk${i}[(e * ${sz}u) / 4u] |= ${bits} << (((e * ${sz}u) % 4u) * 8u);`);
+    // The last invocation's words may lie past the array (its padding to 16 bytes is bound).
+    const total = Math.ceil((k.size * sz) / 4);
     for (let w = 0; w < words; w++) {
       const idx = `grp * ${words}u + ${w}u`;
-      packedStores.push(`  ${only}if (${idx} < arrayLength(&out${i})) { out${i}[${idx}] = pk${i}[${w}]; }${onlyEnd}`);
+      packedStores.push(`  ${only}if (${idx} < ${total}u) { ${outs[i].write(idx, `pk${i}[${w}]`)} }${onlyEnd}`);
     }
   });
 

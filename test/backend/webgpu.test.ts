@@ -264,6 +264,70 @@ describe("WebGPU backend: host lowerings and devices of results", () => {
   });
 });
 
+describe("WebGPU backend: arrays beyond one binding", () => {
+  // A second GPU thread whose bindings cover at most 1 KiB, so that small arrays exercise the
+  // chunked bindings that arrays past maxStorageBufferBindingSize (128 MiB on lavapipe) get.
+  let small: Device | null = null;
+  const smallBindings = (): Device => {
+    if (!small) {
+      const r = WebGpuBackend.create({ maxBindingBytes: 1024 });
+      if ("error" in r) throw new Error(r.error);
+      small = { ...gpu(), backend: r.backend, toString: () => "small bindings" } as Device;
+    }
+    return small;
+  };
+
+  it("elementwise kernels over chunked inputs and outputs, packed and float16 included", () => {
+    const n = 601;
+    const x = Float32Array.from({ length: n }, (_, i) => Math.sin(i) * 100);
+    const xs = load(0, "float32", gidx());
+    const k: Kernel = {
+      name: "chunked",
+      inputs: [{ dtype: "float32", size: n }],
+      outputs: [
+        { dtype: "float32", exp: binary("mul", xs, load(0, "float32", binary("sub", i32(n - 1), gidx()))) },
+        { dtype: "bool", exp: binary("gt", xs, constant(0, "float32")) },
+        { dtype: "int8", exp: unary("cast", xs, "int8") },
+        { dtype: "float16", exp: unary("cast", xs, "float16") },
+      ],
+      size: n,
+      shape: [n],
+    };
+    assert.ok((smallBindings().backend as WebGpuBackend).compile(k).wgsl.source.includes("out0_2"), "the float32 output is bound as several ranges");
+    const got = runKernel(smallBindings(), k, [x]);
+    const want = runKernel(cpuDevice(), k, [x]);
+    got.forEach((g, j) => assert.deepEqual([...g], [...want[j]], `output ${j}`));
+  });
+
+  it("a reduction reading across chunks, and one kernel over packed chunked inputs", () => {
+    const rows = 5, len = 600;
+    const r = ridx(len);
+    const kSum: Kernel = { name: "rowsum", inputs: [{ dtype: "int32", size: rows * len }], outputs: [{ dtype: "int32", exp: reduce("sum", r, load(0, "int32", add(mul(gidx(), i32(len)), r))) }], size: rows, shape: [rows] };
+    const xi = Int32Array.from({ length: rows * len }, (_, i) => (i * 31) % 1000 - 500);
+    assert.deepEqual([...runKernel(smallBindings(), kSum, [xi])[0]], [...runKernel(cpuDevice(), kSum, [xi])[0]]);
+    const n = 5000;
+    const kNot: Kernel = { name: "not", inputs: [{ dtype: "bool", size: n }], outputs: [{ dtype: "bool", exp: unary("not", load(0, "bool", gidx())) }], size: n, shape: [n] };
+    const xb = Uint8Array.from({ length: n }, (_, i) => (i % 3 === 0 ? 1 : 0));
+    assert.deepEqual([...runKernel(smallBindings(), kNot, [xb])[0]], [...xb].map((v) => 1 - v));
+  });
+
+  it("too many ranges for one kernel: an error naming maxStorageBuffersPerShaderStage", () => {
+    const n = 20000;
+    assert.throws(() => (smallBindings().backend as WebGpuBackend).compile(affine(n, 2)), /maxStorageBuffersPerShaderStage/);
+  });
+
+  it("on the device itself: an array past maxStorageBufferBindingSize", () => {
+    const limit = backend().info.maxStorageBufferBindingSize;
+    const n = limit / 4 + 1000;
+    const x = new Float32Array(n);
+    for (let i = 0; i < n; i++) x[i] = i % 1021;
+    const [y] = runKernel(gpu(), affine(n, 2, 1), [x]);
+    let bad = 0;
+    for (let i = 0; i < n; i++) if (y[i] !== (i % 1021) * 2 + 1) bad++;
+    assert.equal(bad, 0);
+  });
+});
+
 describe("WebGPU backend: errors", () => {
   it("64-bit dtypes: a TypeError naming the dtype and the CPU backend", () => {
     const k: Kernel = { name: "f64op", inputs: [{ dtype: "float64", size: 2 }], outputs: [{ dtype: "float64", exp: load(0, "float64", gidx()) }], size: 2, shape: [2] };
@@ -277,11 +341,11 @@ describe("WebGPU backend: errors", () => {
     );
   });
 
-  it("a binding beyond maxStorageBufferBindingSize: an error naming the limit", () => {
+  it("a hand-written kernel binding a buffer beyond maxStorageBufferBindingSize: an error naming the limit", () => {
     const b = backend();
     const big = b.alloc(b.info.maxStorageBufferBindingSize + 16);
     const out = b.alloc(64);
-    const exe = b.compile(affine(16, 1));
+    const exe = b.compileWgsl("copy", "@group(0) @binding(0) var<storage, read> x: array<f32>;\n@group(0) @binding(1) var<storage, read_write> y: array<f32>;\n@compute @workgroup_size(1) fn main() { y[0] = x[0]; }", ["float32"], ["float32"], 1);
     assert.throws(() => b.dispatch(exe, [big], [out]), /maxStorageBufferBindingSize/);
     b.free(big);
     b.free(out);
