@@ -124,6 +124,21 @@ export class PpContext {
     }
     return s;
   }
+  /**
+   * Names the not-yet-named `vs` like the variables `like` (JAX's suggest_same_var_names, used by
+   * call primitives so that a body's inputs and outputs read as the equation's), each name once.
+   */
+  suggest(vs: readonly Atom[], like: readonly Atom[]): void {
+    const used = new Set<string>();
+    vs.forEach((v, i) => {
+      const l = like[i];
+      if (!(v instanceof Var) || this.names.has(v) || !(l instanceof Var)) return;
+      const n = this.name(l);
+      if (used.has(n)) return;
+      used.add(n);
+      this.names.set(v, n);
+    });
+  }
 }
 
 function encodeName(n: number): string {

@@ -145,6 +145,13 @@ registerPpEqnRule("jit", (eqn, ctx): Doc => {
   if (p.ctx_mesh !== null) rest.ctx_mesh = p.ctx_mesh;
   if ((p.compiler_options_kvs as unknown[]).length) rest.compiler_options_kvs = p.compiler_options_kvs;
   const params = { name: p.name, ...rest };
+  // The body's inputs and outputs take the equation's names (unless printed once, shared).
+  const body = (p.jaxpr as ClosedJaxpr).jaxpr;
+  if (!ctx.shared.has(body)) {
+    ctx.suggest(body.invars, eqn.inputs);
+    ctx.suggest(body.outs, eqn.outBinders);
+  }
+  const lhs = ppVars(eqn.outBinders, ctx, { shapes: true });
   const rhs = concat(text("jit"), ppParams(params, ctx, ["name", ...Object.keys(rest).sort()]), text(" "), ppVars(eqn.inputs, ctx));
-  return eqn.outBinders.length ? concat(ppVars(eqn.outBinders, ctx, { shapes: true }), text(" = "), rhs) : rhs;
+  return eqn.outBinders.length ? concat(lhs, text(" = "), rhs) : rhs;
 });

@@ -102,6 +102,28 @@ describe("jit", () => {
     assert.ok(donated.includes("donated_invars=(True,)"), donated);
   });
 
+  it("prints the body with the equation's variable names, exactly as JAX (its pjit_test cases)", () => {
+    const small = jit((x: Value) => lax.add(x, 1), { name: "inner_jit_small" });
+    assert.equal(printJaxpr(makeJaxpr((x: Value) => small(x))(new ShapedArray([2], "int32"))), [
+      "{ lambda ; a:i32[2]. let",
+      "    b:i32[2] = jit[",
+      "      name=inner_jit_small",
+      "      jaxpr={ lambda ; a:i32[2]. let b:i32[2] = add a 1:i32[] in (b,) }",
+      "    ] a",
+      "  in (b,) }",
+    ].join("\n"));
+    const first = jit((u: Value, _v: Value) => u, { name: "<lambda>" });
+    assert.equal(printJaxpr(makeJaxpr((x: Value) => lax.add(x, first(x, x) as Value))(new ShapedArray([1], "float32"))), [
+      "{ lambda ; a:f32[1]. let",
+      "    b:f32[1] = jit[",
+      "      name=<lambda>",
+      "      jaxpr={ lambda ; a:f32[1] c:f32[1]. let  in (a,) }",
+      "    ] a a",
+      "    d:f32[1] = add a b",
+      "  in (d,) }",
+    ].join("\n"));
+  });
+
   it("returns inputs, literals and duplicated outputs", () => {
     const jf = jit((x: Value) => [x, lax.add(x, 1), lax.add(x, 1)]);
     const [a, b, c] = jf(f32([1, 2])) as Array[];
