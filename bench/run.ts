@@ -14,7 +14,7 @@ import "../kernel/index.js";
 import { type Case, ourCases, overheadCases } from "./cases.js";
 import { jaxjsCases } from "./jaxjs.js";
 import { handWrittenCases, webgpuBenchDevice } from "./webgpu.js";
-import { type Device, cpuDevice } from "../kernel/backend/device.js";
+import { type Device, cpuDevice, setDefaultDevice } from "../kernel/backend/device.js";
 import { Array as KArray } from "../kernel/backend/array.js";
 import { treeLeaves } from "../kernel/ir/pytree.js";
 
@@ -178,6 +178,8 @@ async function main(): Promise<void> {
     const make = benchDevices.get(name);
     if (!make) throw new Error(`unknown device ${name}; known: ${[...benchDevices.keys()].join(", ")}`);
     const device = await make();
+    // Arrays made without a device (constants inside grad, say) should land on the benchmarked one.
+    setDefaultDevice(device);
     const extra = name === "webgpu" ? handWrittenCases(device, opts.sizes) : [];
     for (const c of [...ourCases(device, opts.sizes, name !== "cpu" || !opts.only || opts.only.includes("mlp")), ...extra].filter(keep)) {
       const t = await time(c, opts.repeats, blockOurs);
