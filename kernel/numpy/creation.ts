@@ -78,6 +78,7 @@ export function arange(startArg: ArrayLike, opts: { stop?: ArrayLike | null; ste
     if (a == null) return null;
     if (typeof a === "number") return a;
     if (a instanceof TypedScalar) return Number(a.value);
+    if (a instanceof Array && a.ndim === 0) return Number(a.item());
     throw new TypeError(`jnp.arange requires concrete numbers for start, stop and step, got ${String(a)}.`);
   };
   const start = num(startArg)!;
