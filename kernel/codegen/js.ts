@@ -65,7 +65,7 @@ export function renderKernelJs(k: Kernel): RenderedJs {
   const emit = (e: Exp, scope: Scope): Code => {
     if (e.kind === "const") return constCode(e.value, e.dtype);
     if (e.kind === "ridx") return varName(e.id);
-    if (e.kind === "gidx") throw new Error("renderJs: flat index left after index simplification");
+    if (e.kind === "gidx") throw new Error("renderKernelJs: flat index left after index simplification");
     // Place the node in the deepest enclosing scope that binds one of its free loop variables.
     const fv = freeOf(e);
     let target = scope;
@@ -121,6 +121,3 @@ export function renderKernelJs(k: Kernel): RenderedJs {
   for (let l = levels.length - 1; l >= 0; l--) lines.push(`${levels[l].parent!.indent}}`);
   return { source: lines.join("\n"), outer: nest.dims[0] };
 }
-
-/** The JavaScript source of a kernel (see renderKernelJs). */
-export const renderJs = (k: Kernel): string => renderKernelJs(k).source;
