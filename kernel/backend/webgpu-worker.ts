@@ -32,6 +32,17 @@ function answer(r: Omit<Reply, "seq" | "errors">, transfer: ArrayBuffer[] = []):
 
 const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
+// A caller waiting for an answer learns that none will come (the thread died or was terminated).
+process.on("exit", () => {
+  Atomics.store(signal, 1, 1);
+  Atomics.notify(signal, 0);
+});
+process.on("uncaughtException", (e) => {
+  errors.push(`WebGPU thread error: ${message(e)}`);
+  opts.reply.postMessage({ seq: -1, errors: errors.splice(0) });
+  process.exit(1);
+});
+
 // ---- device --------------------------------------------------------------------------------------
 
 let device!: GPUDevice;

@@ -133,7 +133,8 @@ export class WebGpuBackend implements Backend {
    * there is no adapter (no GPU and no lavapipe), with the reason.
    */
   static create(opts: WebGpuOptions = {}): { backend: WebGpuBackend } | { error: string } {
-    const signal = new Int32Array(new SharedArrayBuffer(4));
+    // [answers posted, thread exited]
+    const signal = new Int32Array(new SharedArrayBuffer(8));
     const { port1, port2 } = new MessageChannel();
     const data: WorkerOptions = { url: workerUrl(), tsx: tsxLoader(), signal: signal.buffer as SharedArrayBuffer, reply: port2, f16: opts.f16 ?? true, poolBytes: opts.poolBytes ?? 1 << 30 };
     // (Dawn's "maxDynamic…artificially reduced" warnings are written by native code straight to
@@ -149,6 +150,14 @@ export class WebGpuBackend implements Backend {
     const b = new WebGpuBackend(worker, port1, signal, reply.info, opts);
     b.answered = 1;
     return { backend: b };
+  }
+
+  private closed = false;
+
+  /** Ends the GPU thread (its device and buffers go with it); later sync points throw. */
+  close(): void {
+    this.closed = true;
+    void this.worker.terminate();
   }
 
   /** The adapter's name, e.g. "llvmpipe: Mesa 25.0.7 (LLVM 15.0.6)". */
@@ -177,7 +186,7 @@ export class WebGpuBackend implements Backend {
 
   /** Sends the queued commands to the GPU thread. */
   flush(): void {
-    if (!this.pending.length) return;
+    if (!this.pending.length || this.closed) return;
     this.worker.postMessage(this.pending, this.transfers);
     this.pending = [];
     this.transfers = [];
@@ -186,6 +195,7 @@ export class WebGpuBackend implements Backend {
 
   /** Sends `c` with everything queued before it and waits for its answer. */
   private call(c: Command): Reply {
+    if (this.closed) throw new WebGpuError("This WebGPU backend has been closed.");
     this.pending.push(c);
     this.flush();
     const r = waitReply(this.signal, this.port, ++this.answered);
@@ -316,8 +326,12 @@ function waitReply(signal: Int32Array, port: MessagePort, count: number): Reply 
   for (;;) {
     const seen = Atomics.load(signal, 0);
     if (seen >= count) break;
+    if (Atomics.load(signal, 1)) {
+      const last = receiveMessageOnPort(port)?.message as Reply | undefined;
+      throw new WebGpuError(`The WebGPU thread has exited${last?.errors.length ? `: ${last.errors.join("; ")}` : ""}.`);
+    }
     if (Date.now() > deadline) throw new WebGpuError(`The WebGPU thread did not answer within ${TIMEOUT_MS / 1000} s.`);
-    Atomics.wait(signal, 0, seen, 1000);
+    Atomics.wait(signal, 0, seen, 200);
   }
   const msg = receiveMessageOnPort(port);
   if (!msg) throw new WebGpuError("The WebGPU thread signalled an answer but sent none.");

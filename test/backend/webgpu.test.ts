@@ -118,7 +118,8 @@ describe("WebGPU backend: queued work", () => {
   it("the buffer pool reuses freed buffers of the same size class", () => {
     const b = backend();
     const before = b.poolStats();
-    for (let i = 0; i < 50; i++) b.free(b.alloc(1000 + i));
+    // 1000…1015 bytes are all one size class (1 KiB).
+    for (let i = 0; i < 50; i++) b.free(b.alloc(1000 + (i % 16)));
     const after = b.poolStats();
     assert.ok(after.created - before.created <= 1, `created ${after.created - before.created} buffers for 50 allocations`);
     assert.ok(after.reused - before.reused >= 49);
@@ -372,6 +373,15 @@ describe("WebGPU backend: errors", () => {
     const [y] = runKernel(gpu(), affine(4, 2), [new Float32Array([1, 2, 3, 4])]);
     assert.deepEqual([...y], [2, 4, 6, 8]);
     b.free(out);
+  });
+
+  it("a closed backend: sync points throw instead of waiting for its thread", () => {
+    const r = WebGpuBackend.create();
+    if ("error" in r) throw new Error(r.error);
+    const b = r.backend;
+    const buf = b.alloc(16);
+    b.close();
+    assert.throws(() => b.read(buf, "float32", 4), /has been closed/);
   });
 
   it("too many buffers for one kernel: an error naming the limit", () => {
