@@ -39,8 +39,8 @@ import {
   Mesh, NamedSharding, PartitionSpec, ShardedArray, allGather, axisIndex, devicePut as shardedDevicePut, makeMesh, pmax, pmean, pmin, ppermute, psum,
   shardMap, withShardingConstraint,
 } from "../sharding/index.js";
-import type { DeviceGrid } from "../sharding/mesh.js";
-import { allBlocks } from "../sharding/named_sharding.js";
+import type { AxisType, DeviceGrid } from "../sharding/mesh.js";
+import { shardingData, shardingText } from "../sharding/visualize.js";
 
 /** A Python callable as JS sees it (a PyProxy): called with handles, returns a Python list. */
 interface PyCallable {
@@ -139,6 +139,11 @@ function deviceOf(spec: string): Device {
   const d = runtimeDevices(platform).find((x) => x.id === Number(id));
   if (!d) throw new TypeError(`no device ${spec}`);
   return d;
+}
+
+/** Mesh axis types from Python (names of jax.sharding.AxisType members), or undefined. */
+function axisTypes(types: unknown): AxisType[] | undefined {
+  return types === undefined || types === null ? undefined : (jsList(types) as AxisType[]);
 }
 
 /** Keyword options from Python (already a JS object, or absent). */
@@ -303,14 +308,32 @@ export const bridge = {
   // ---- sharding -------------------------------------------------------------------------------
 
   /** `jax.make_mesh` over the first devices of the default backend (or the listed `platform|id` ones). */
-  makeMesh(shape: unknown, names: unknown, devs: unknown): Mesh {
+  makeMesh(shape: unknown, names: unknown, devs: unknown, types?: unknown): Mesh {
     const devices = devs === undefined || devs === null ? undefined : (jsList(devs) as string[]).map(deviceOf);
-    return makeMesh(jsList(shape) as number[], jsList(names) as string[], { devices });
+    return makeMesh(jsList(shape) as number[], jsList(names) as string[], { devices, axisTypes: axisTypes(types) });
   },
   /** `Mesh(devices, axis_names)` from a nested list of `platform|id` strings. */
-  mesh(grid: unknown, names: unknown): Mesh {
+  mesh(grid: unknown, names: unknown, types?: unknown): Mesh {
     const toGrid = (g: unknown): DeviceGrid => (typeof g === "string" ? deviceOf(g) : jsList(g).map(toGrid));
-    return new Mesh(toGrid(grid), jsList(names) as string[]);
+    return new Mesh(toGrid(grid), jsList(names) as string[], { axisTypes: axisTypes(types) });
+  },
+  /** The mesh's axis types (`Auto`, `Explicit`, `Manual`). */
+  meshAxisTypes(m: Mesh): string[] {
+    return [...m.axisTypes];
+  },
+  /**
+   * visualize_array_sharding: JAX's box table as text (cells sized as JAX sizes them) and the
+   * grid data of the sharding MIME type, as JSON.
+   */
+  shardingText(x: JaxValue, scale: number, minWidth: number, maxWidth: number): string {
+    return shardingText(concreteOrError(x, "The problem arose with visualize_array_sharding.") as Array, { scale, minWidth, maxWidth });
+  },
+  shardingData(x: JaxValue): string {
+    return JSON.stringify(shardingData(concreteOrError(x, "The problem arose with visualize_array_sharding.") as Array));
+  },
+  /** The shape of a sharded array's type as JAX prints it (`8@x,4`: only Explicit mesh axes show), or undefined. */
+  shardedShape(x: unknown): string | undefined {
+    return x instanceof ShardedArray ? x.typeString().replace(/^[^[]*\[|\]$/g, "") : undefined;
   },
   /** A mesh's shape, axis names and devices, for Python: `[shape, names, ["platform|id|kind", …]]`. */
   meshInfo(m: Mesh): unknown {
@@ -329,18 +352,6 @@ export const bridge = {
   /** The NamedSharding of a sharded array (undefined for one on a single device). */
   shardingOf(x: unknown): NamedSharding | undefined {
     return x instanceof ShardedArray ? x.sharding : undefined;
-  },
-  /**
-   * Which device holds which block of an array, for visualize_array_sharding: one
-   * `[platform, id, [[start, stop], …]]` per device (a single-device array is one whole block).
-   */
-  shardingTiles(x: JaxValue): unknown {
-    if (x instanceof ShardedArray) {
-      const blocks = allBlocks(x.sharding.mesh, x.shape, x.dims);
-      return x.sharding.mesh.devices.map((d, k) => [d.platform, d.id, blocks[k]]);
-    }
-    const d = (concreteOrError(x, "The problem arose with visualize_array_sharding.") as Array).device;
-    return [[d.platform, d.id, x.shape.map((n) => [0, n])]];
   },
   /**
    * `x.addressable_shards`: `[platform, id, [[start, stop], …], block]` per device. Each block is

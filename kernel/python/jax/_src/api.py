@@ -4,7 +4,7 @@
 import contextlib
 
 from . import tree_util
-from .array import Array, from_js, to_value
+from .array import Array, Tracer, from_js, to_value
 from .bridge import B
 from .config import config
 
@@ -47,9 +47,11 @@ def block_until_ready(x):
 
 
 def typeof(x):
-    """The abstract type of a value (`ShapedArray(float32[3])`)."""
+    """The abstract type of a value (`ShapedArray(float32[3])`; `float32[8@x,4]` when split over Explicit mesh axes)."""
     if isinstance(x, Array):
-        return x.aval
+        from .sharded_types import typeof_array
+
+        return typeof_array(x) if not isinstance(x, Tracer) else x.aval
     return from_js(to_value(x)).aval
 
 
@@ -76,5 +78,5 @@ def named_scope(name):
 def make_mesh(axis_shapes, axis_names, *, devices=None, axis_types=None):
     from jax import sharding
 
-    return sharding.make_mesh(axis_shapes, axis_names, devices=devices)
+    return sharding.make_mesh(axis_shapes, axis_names, devices=devices, axis_types=axis_types)
 

@@ -2,6 +2,8 @@
 are the runtime's (kernel/sharding), so placement, reprs and errors are JAX's; PartitionSpec is a
 tuple, as in JAX."""
 
+import enum
+
 from pyodide.ffi import to_js
 
 from jax._src import devices as _devices
@@ -41,12 +43,33 @@ def _nested_keys(devices):
     return _device_key(devices)
 
 
+class AxisType(enum.Enum):
+    """How a mesh axis is sharded: by the compiler (Auto), in the types (Explicit), or by hand inside shard_map (Manual)."""
+
+    Auto = enum.auto()
+    Explicit = enum.auto()
+    Manual = enum.auto()
+
+    def __repr__(self):
+        return self.name
+
+
+def _axis_types(types, n):
+    """Axis types for the runtime: their names (one type stands for every axis), or None for Auto."""
+    if types is None:
+        return None
+    types = tuple(types) if isinstance(types, (tuple, list)) else (types,) * n
+    if not all(isinstance(t, AxisType) for t in types):
+        raise TypeError(f"axis_types must be jax.sharding.AxisType members, got {types}")
+    return to_js([t.name for t in types])
+
+
 class Mesh:
     """A grid of devices with named axes: `Mesh(devices, ('x', 'y'))`, devices as nested lists."""
 
     def __init__(self, devices, axis_names, *, axis_types=None):
         names = tuple(axis_names) if isinstance(axis_names, (tuple, list)) else (axis_names,)
-        self._h = B.mesh(to_js(_nested_keys(devices)), to_js(list(names)))
+        self._h = B.mesh(to_js(_nested_keys(devices)), to_js(list(names)), _axis_types(axis_types, len(names)))
 
     @classmethod
     def _from_handle(cls, h):
@@ -66,6 +89,10 @@ class Mesh:
     @property
     def axis_sizes(self):
         return self._info()[0]
+
+    @property
+    def axis_types(self):
+        return tuple(AxisType[str(t)] for t in B.meshAxisTypes(self._h))
 
     @property
     def shape(self):
@@ -192,7 +219,7 @@ def make_mesh(axis_shapes, axis_names, *, devices=None, axis_types=None):
     """A mesh over the first prod(axis_shapes) devices (`jax.make_mesh((4, 1), ('x', 'y'))`)."""
     _devices._sync_cpu_count()
     devs = to_js([_device_key(d) for d in devices]) if devices is not None else None
-    return Mesh._from_handle(B.makeMesh(to_js([int(s) for s in axis_shapes]), to_js(list(axis_names)), devs))
+    return Mesh._from_handle(B.makeMesh(to_js([int(s) for s in axis_shapes]), to_js(list(axis_names)), devs, _axis_types(axis_types, len(axis_names))))
 
 
 def put(array, sharding):
