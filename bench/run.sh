@@ -7,4 +7,6 @@ cd "$(dirname "$0")/.."
 if ! /usr/bin/python3 -c "import numpy, torch, threadpoolctl" 2>/dev/null; then
   apt-get update -qq && apt-get install -y -qq --no-install-recommends python3-numpy python3-torch python3-threadpoolctl
 fi
-exec npx tsx bench/run.ts "$@"
+npx tsx bench/run.ts "$@"
+# The post's four methods (Baseline, JIT, Sharding, Sharding + JIT) over 1, 2 and 4 CPU devices.
+exec npx tsx bench/sharding.ts

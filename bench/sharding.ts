@@ -1,0 +1,140 @@
+/**
+ * @file The post's comparison (bench/run.sh runs it after the main table): its function on 10⁷
+ * points of linspace(-4, 4), by the four methods — Baseline (eager), JIT, Sharding (eager on the
+ * input split over N CPU devices), Sharding + JIT — with N = 1, 2, 4. Prints a table and the
+ * ratios issue 6 sets targets for; saves JSON under bench/results/ next to the main results.
+ *
+ *   npx tsx bench/sharding.ts [--size 1e7] [--repeats 5] [--devices 1,2,4]
+ *
+ * Each device beyond the first runs on its own thread; with more devices than cores the threads
+ * share the cores, so N = 4 on a 2-core machine is expected to be no faster than N = 2.
+ */
+
+import { availableParallelism } from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import "../kernel/index.js";
+import * as sh from "../kernel/sharding/index.js";
+import { Array as KArray } from "../kernel/backend/array.js";
+import { cpuDevices } from "../kernel/backend/device.js";
+import { jit } from "../kernel/jit/index.js";
+import type { Value } from "../kernel/ir/core.js";
+import * as lax from "../kernel/lax/index.js";
+import { f } from "./cases.js";
+
+interface Run {
+  method: string;
+  devices: number;
+  times_ms: number[];
+  median_ms: number;
+}
+
+function parseArgs(argv: string[]) {
+  const opts = { size: 1e7, repeats: 5, devices: [1, 2, 4] };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const val = () => {
+      if (i + 1 >= argv.length) throw new Error(`${a} needs a value`);
+      return argv[++i];
+    };
+    if (a === "--size") opts.size = Number(val());
+    else if (a === "--repeats") opts.repeats = Number(val());
+    else if (a === "--devices") opts.devices = val().split(",").map(Number);
+    else throw new Error(`unknown option ${a} (see bench/sharding.ts)`);
+  }
+  return opts;
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+/** Times `fn` after a warm-up; each result is waited for and released (as Python drops it). */
+function time(fn: () => unknown, repeats: number): number[] {
+  const done = (r: unknown): void => {
+    const a = r as KArray;
+    a.blockUntilReady();
+    a.dispose();
+  };
+  done(fn());
+  const out: number[] = [];
+  for (let i = 0; i < repeats; i++) {
+    const t = performance.now();
+    done(fn());
+    out.push(performance.now() - t);
+  }
+  return out;
+}
+
+/**
+ * The post's function evaluated eagerly as CPython runs `jnp.exp(-x ** 2) * jnp.cos(jnp.exp(x ** 2))`:
+ * each temporary is released as soon as it is used (reference counting), so its buffer is reused
+ * by the next operation instead of waiting for the garbage collector.
+ */
+function fEager(x: Value): Value {
+  const step = (op: (v: Value) => Value, v: Value): Value => {
+    const r = op(v);
+    (v as KArray).dispose();
+    return r;
+  };
+  const left = step(lax.exp, step(lax.neg, lax.integerPow(x, 2)));
+  const right = step(lax.cos, step(lax.exp, lax.integerPow(x, 2)));
+  const out = lax.mul(left, right);
+  (left as KArray).dispose();
+  (right as KArray).dispose();
+  return out;
+}
+
+function main(): void {
+  const opts = parseArgs(process.argv.slice(2));
+  sh.setCpuDeviceCount(Math.max(...opts.devices));
+  const n = opts.size;
+  const x = KArray.fromHost(Float32Array.from({ length: n }, (_, i) => -4 + (8 * i) / (n - 1)), [n], "float32", { device: cpuDevices()[0] });
+  const jf = jit(f);
+  const runs: Run[] = [];
+  const record = (method: string, devices: number, times: number[]): void => {
+    runs.push({ method, devices, times_ms: times, median_ms: median(times) });
+    console.error(`${method} (${devices} device${devices > 1 ? "s" : ""}): ${median(times).toFixed(1)} ms`);
+  };
+    record("Baseline", 1, time(() => fEager(x), opts.repeats));
+  record("JIT", 1, time(() => jf(x), opts.repeats));
+  for (const d of opts.devices) {
+    const mesh = sh.makeMesh([d], ["x"], { devices: cpuDevices() });
+    const y = sh.devicePut(x, new sh.NamedSharding(mesh, sh.P("x")));
+    record("Sharding", d, time(() => fEager(y), opts.repeats));
+    record("Sharding + JIT", d, time(() => jf(y), opts.repeats));
+  }
+
+  const rows = runs.map((r) => [r.method, String(r.devices), r.median_ms.toFixed(1), Math.min(...r.times_ms).toFixed(1)]);
+  const head = ["method", "devices", "median ms", "min ms"];
+  const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (r: string[]): string => r.map((c, i) => (i >= 1 ? c.padStart(w[i]) : c.padEnd(w[i]))).join("  ");
+  console.log(`The post's function on ${n} points (${availableParallelism()} cores)`);
+  console.log(line(head));
+  console.log(w.map((k) => "-".repeat(k)).join("  "));
+  for (const r of rows) console.log(line(r));
+
+  const get = (m: string, d: number): number | undefined => runs.find((r) => r.method === m && r.devices === d)?.median_ms;
+  const ratio = (label: string, num: number | undefined, den: number | undefined, target?: number): void => {
+    if (num === undefined || den === undefined) return;
+    const r = num / den;
+    console.log(`${label}: ${r.toFixed(2)}x${target === undefined ? "" : `  (target >= ${target}x: ${r >= target ? "met" : "NOT met"})`}`);
+  };
+  console.log("");
+  for (const d of opts.devices) {
+    ratio(`Baseline / Sharding + JIT (${d} devices)`, get("Baseline", 1), get("Sharding + JIT", d), d === 2 ? 6 : undefined);
+    ratio(`JIT (1 device) / Sharding + JIT (${d} devices)`, get("JIT", 1), get("Sharding + JIT", d), d === 2 ? 1.8 : undefined);
+    ratio(`Baseline / Sharding (${d} devices)`, get("Baseline", 1), get("Sharding", d));
+  }
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const dir = path.join(here, "results");
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `sharding-${new Date().toISOString().replace(/[:.]/g, "-")}.json`);
+  writeFileSync(file, JSON.stringify({ env: { node: process.version, cores: availableParallelism(), size: n, repeats: opts.repeats }, runs }, null, 1));
+  console.log(`\nsaved ${path.relative(process.cwd(), file)}`);
+}
+
+main();
