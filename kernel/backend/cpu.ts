@@ -32,6 +32,9 @@ export class CpuBuffer implements Buffer {
   }
 }
 
+/** Kernels smaller than this (elements) stay JavaScript. */
+const WASM_MIN_SIZE = 64;
+
 type KernelFn = (ins: HostData[], outs: HostData[], start: number, end: number, h: typeof H) => void;
 
 export class CpuExecutable implements Executable {
@@ -94,7 +97,8 @@ export class CpuBackend implements Backend {
     if (!exe) {
       this.stats.compiles++;
       const plan = this.useWasm ? planMatmul(kernel) : null;
-      const wasm = this.useWasm && !plan ? compileWasm(kernel) : null;
+      // Tiny kernels run faster as JavaScript than through a WebAssembly call's block copies.
+      const wasm = this.useWasm && !plan && kernel.size >= WASM_MIN_SIZE ? compileWasm(kernel) : null;
       exe = plan
         ? new CpuExecutable(kernel, `// WebAssembly SIMD matmul, then the epilogue; computing:\n${source}`, this.matmulFn(plan), 1, "matmul")
         : wasm
