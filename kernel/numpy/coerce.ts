@@ -5,7 +5,8 @@
  * `jax/_src/numpy/util.py`'s promote_dtypes / promote_shapes do.
  */
 
-import { type Value, JaxValue, Tracer, TypedScalar, getAval, bind1 } from "../ir/core.js";
+import { type Value, JaxValue, TypedScalar, getAval, bind1 } from "../ir/core.js";
+import { concreteOrError } from "../ir/errors.js";
 import {
   type DType, type TypedKind, canonicalize, defaultFloat, defaultInt, iinfo, isBool, isFloat, isInt,
   parseDType, resultType,
@@ -303,10 +304,9 @@ export function shapeOf(x: ArrayLike): number[] {
 export function concreteInt(x: unknown, what: string): number {
   let v: unknown = x;
   if (x instanceof JaxValue) {
-    // A tracer may know its value (JAX's to_concrete_value: JVP tracers of concrete primals).
-    const c = x instanceof Tracer ? x.toConcrete() : (x as Array | TypedScalar);
-    if (!c) throw new TypeError(`${what} must be a concrete integer (not a traced value): got ${String(x)}`);
-    v = c.item();
+    // A tracer may know its value (JVP tracers of concrete primals); others are JAX's error.
+    const c = concreteOrError(x, `${what} must be a concrete integer.`);
+    v = typeof c === "object" ? c.item() : c;
   }
   if (typeof v !== "number" || !Number.isInteger(v)) throw new TypeError(`${what} must be an integer, got ${String(v)}`);
   return v;

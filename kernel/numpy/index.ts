@@ -14,6 +14,7 @@ export * from "./products.js";
 export * from "./indexing.js";
 export * from "./sorting.js";
 export * from "./misc.js";
+export * from "./statistics.js";
 export * as linalg from "./linalg.js";
 export { arrayRepr, arrayStr, array2string } from "./print.js";
 export { type ArrayLike, type DTypeLike, asarray, resultKind as resultType, promoteDtypes, OverflowError } from "./coerce.js";

@@ -5,23 +5,16 @@
  * quantile, percentile.
  */
 
-import { type Value, JaxValue, Tracer, getAval } from "../ir/core.js";
+import { type Value, JaxValue, getAval } from "../ir/core.js";
+import { concreteOrError } from "../ir/errors.js";
 import { defaultInt, isFloat, toInexact } from "../ir/dtype.js";
 import { type ArrayLike, J, asarray, canonicalizeAxis, convert, reductionAxes, typedScalar, promoteDtypes } from "./coerce.js";
 import { ravel, moveaxis, reshape, expandDims, stack } from "./shape.js";
-import { sum, any as anyR } from "./reductions.js";
-import { cumsum } from "./reductions.js";
+import { sum, any as anyR, cumsum } from "./reductions.js";
 import { take } from "./indexing.js";
 import { ValueError } from "../lax/errors.js";
 import * as P from "./prims.js";
 
-/** JAX's ConcretizationTypeError: a data-dependent output size needs concrete values (or `size=`). */
-export class ConcretizationTypeError extends Error {
-  constructor(what: string) {
-    super(`Abstract tracer value encountered where concrete value is expected: ${what}\nThe size argument of jnp.nonzero must be statically specified to use jnp.nonzero within JAX transformations.`);
-    this.name = "ConcretizationTypeError";
-  }
-}
 
 /** `jnp.sort(a, axis=-1, stable=True, descending=False)`; axis null sorts the flattened array. */
 export function sort(x: ArrayLike, opts: { axis?: number | null; stable?: boolean; descending?: boolean; kind?: string | null } = {}): JaxValue {
@@ -68,14 +61,10 @@ export function searchsorted(a: ArrayLike, v: ArrayLike, opts: { side?: "left" |
   return sum(cmp, { axis: -1, dtype: defaultInt() });
 }
 
-/** A concrete count, or JAX's error for a traced one. */
-function concreteCount(v: JaxValue, what: string): number {
-  if (v instanceof Tracer) {
-    const c = v.toConcrete();
-    if (!c) throw new ConcretizationTypeError(what);
-    return Number(c.item());
-  }
-  return Number((v as unknown as { item(): number }).item());
+/** A concrete count, or JAX's ConcretizationTypeError for a traced one (a data-dependent size). */
+function concreteCount(v: JaxValue, fn: string): number {
+  const c = concreteOrError(v, `The size argument of jnp.${fn} must be statically specified to use jnp.${fn} within JAX transformations.`);
+  return Number(typeof c === "object" ? c.item() : c);
 }
 
 /** The flat positions of the true elements, first `size` of them, the rest `fill` (a stable sort of !mask). */
@@ -83,7 +72,7 @@ function truePositions(mask: JaxValue, size: number | null, fill: number): { pos
   const flat = ravel(mask);
   const n = flat.size;
   const count = sum(flat, { dtype: defaultInt() });
-  const k = size ?? concreteCount(count, "nonzero of a traced array without size=");
+  const k = size ?? concreteCount(count, "nonzero");
   const it = defaultInt();
   const keys = P.sub(typedScalar(1, it, true), convert(flat, it, false));
   let pos = n ? P.sortMulti([keys, P.iota(it, [n], 0)], 0, true, 1)[1] : P.iota(it, [0], 0);

@@ -11,7 +11,7 @@ import { ShapedArray } from "../../kernel/ir/shape.js";
 import { printJaxpr } from "../../kernel/ir/print.js";
 import { type JaxValue, TypedScalar } from "../../kernel/ir/core.js";
 import { Array } from "../../kernel/backend/array.js";
-import { ConcretizationTypeError } from "../../kernel/numpy/sorting.js";
+import { ConcretizationTypeError } from "../../kernel/ir/errors.js";
 
 const nums = (x: unknown): number[] => (x as Array).toNumbers();
 const f32 = (shape: number[]): ShapedArray => new ShapedArray(shape, "float32");
