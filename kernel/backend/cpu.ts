@@ -5,7 +5,7 @@
 
 import { type DType, ITEMSIZE } from "../ir/dtype.js";
 import type { HostData } from "../ir/rules.js";
-import type { Kernel } from "../codegen/exp.js";
+import { type Kernel, walkExp } from "../codegen/exp.js";
 import { renderKernelJs } from "../codegen/js.js";
 import { type WasmKernel, compileWasm, wasmDriver } from "../codegen/wasm.js";
 import { type MatmulPlan, planMatmul, runMatmul } from "../codegen/matmul.js";
@@ -32,8 +32,16 @@ export class CpuBuffer implements Buffer {
   }
 }
 
-/** Kernels smaller than this (elements) stay JavaScript. */
+/** Kernels with less work than this (elements × reduction length) stay JavaScript. */
 const WASM_MIN_SIZE = 64;
+
+function kernelWork(k: Kernel): number {
+  let r = 1;
+  walkExp(k.outputs.map((o) => o.exp), (e) => {
+    if (e.kind === "reduce" && e.ridx.kind === "ridx") r = Math.max(r, e.ridx.size);
+  });
+  return k.size * r;
+}
 
 type KernelFn = (ins: HostData[], outs: HostData[], start: number, end: number, h: typeof H) => void;
 
@@ -98,7 +106,7 @@ export class CpuBackend implements Backend {
       this.stats.compiles++;
       const plan = this.useWasm ? planMatmul(kernel) : null;
       // Tiny kernels run faster as JavaScript than through a WebAssembly call's block copies.
-      const wasm = this.useWasm && !plan && kernel.size >= WASM_MIN_SIZE ? compileWasm(kernel) : null;
+      const wasm = this.useWasm && !plan && kernelWork(kernel) >= WASM_MIN_SIZE ? compileWasm(kernel) : null;
       exe = plan
         ? new CpuExecutable(kernel, `// WebAssembly SIMD matmul, then the epilogue; computing:\n${source}`, this.matmulFn(plan), 1, "matmul")
         : wasm
