@@ -33,21 +33,23 @@ function decodeArg(a: Arg, asOption = false): unknown {
   return a.list.map((e) => decodeArg(e));
 }
 
-/** Resolves a NumPy name to the kernel/numpy function the signature table names. */
+/** Resolves a NumPy name to the kernel/numpy function the signature table names (or its camelCase). */
 function resolve(name: string): (...args: unknown[]) => unknown {
-  const sig = SIGNATURES[name];
-  assert.ok(sig, `no signature for ${name}`);
-  const path = sig.ts.split(".");
+  const path = (SIGNATURES[name]?.ts ?? name.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase())).split(".");
   let obj: unknown = jnp;
   for (const p of path) obj = (obj as Record<string, unknown>)[p];
-  assert.equal(typeof obj, "function", `${name}: ${sig.ts} is not an exported function`);
+  assert.equal(typeof obj, "function", `${name}: ${path.join(".")} is not an exported function`);
   return obj as (...args: unknown[]) => unknown;
 }
 
-/** Python's call `fn(*args, **kwargs)` in the TS convention, by the signature table. */
+/**
+ * Python's call `fn(*args, **kwargs)` in the TS convention, by the signature table. Functions not
+ * in the table yet (statistics.ts) take the positional arguments as given and keywords as options.
+ */
 export function callNumpy(name: string, args: unknown[], kwargs: Record<string, unknown>): unknown {
   const sig = SIGNATURES[name];
   const fn = resolve(name);
+  if (!sig) return fn(...args, kwargs);
   const positional: unknown[] = [];
   const opts: Record<string, unknown> = {};
   let i = 0;
