@@ -18,7 +18,16 @@ _BUILTIN_ERRORS = {
     "AttributeError": AttributeError,
     "MemoryError": MemoryError,
     "RuntimeError": RuntimeError,
+    "NameError": NameError,
 }
+
+# Exceptions JAX raises from its internal modules (e.g. jax._src.named_sharding.DuplicateSpecError),
+# registered by the modules that define them.
+_INTERNAL_ERRORS = {}
+
+
+def register_error(cls):
+    _INTERNAL_ERRORS[cls.__name__] = cls
 
 
 def _jax_error_class(name):
@@ -33,6 +42,8 @@ def convert_error(e):
     message = str(getattr(e, "message", None) or e)
     if name in _BUILTIN_ERRORS:
         return _BUILTIN_ERRORS[name](message)
+    if name in _INTERNAL_ERRORS:
+        return _INTERNAL_ERRORS[name](message)
     cls = _jax_error_class(name)
     if cls is not None:
         return cls(message)

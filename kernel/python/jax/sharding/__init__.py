@@ -7,6 +7,7 @@ import enum
 from pyodide.ffi import to_js
 
 from jax._src import devices as _devices
+from jax._src import named_sharding as _named_sharding  # noqa: F401 (registers DuplicateSpecError)
 from jax._src.bridge import B
 
 
