@@ -91,11 +91,29 @@ function horner(c: readonly number[], x: string): string {
 export const HELPERS: Record<string, Helper> = {
   // exp and log after Cephes' expf/logf (Cody–Waite reduction, minimax polynomials): llvmpipe's
   // builtins are off by up to 60 ulp (exp) and lose all relative accuracy of log near 1.
+  // exp: Cody–Waite reduction by n·ln2 (n = round(x/ln2)), a degree-6 polynomial, and 2^n put
+  // into the exponent bits. The common case avoids float→int conversions and selects, which
+  // llvmpipe vectorizes poorly (they cost more than the polynomial); n comes out of the bits of
+  // n + 1.5·2^23. |x| > 87 (overflow, subnormal results, inf, NaN) takes exp_big.
   exp_: h(`
-fn pow2i(k: i32) -> f32 { return bitcast<f32>(u32(k + 127) << 23u); }
 fn exp_(x: f32) -> f32 {
-  // Branch-free (selects vectorize on SIMD CPUs): clamp, reduce by n·ln2, scale by 2^n in two
-  // exact steps so that 2^n itself never leaves the normal range.
+  let n = round(x * 1.4426950408889634);
+  let r = (x - n * 0.693359375) + n * 2.1219444005469057e-4;
+  var p = 1.9875691500e-4;
+  p = p * r + 1.3981999507e-3;
+  p = p * r + 8.3334519073e-3;
+  p = p * r + 4.1665795894e-2;
+  p = p * r + 1.6666665459e-1;
+  p = p * r + 5.0000001201e-1;
+  p = p * (r * r) + r + 1.0;
+  var y = p * bitcast<f32>(bitcast<u32>(n + 12582912.0) * 8388608u + 0x3f800000u);
+  if ((bitcast<u32>(x) & 0x7fffffffu) > 0x42ae0000u) { y = exp_big(x); }
+  return y;
+}`),
+  pow2i: h(`fn pow2i(k: i32) -> f32 { return bitcast<f32>(u32(k + 127) << 23u); }`),
+  exp_big: h(`
+fn exp_big(x: f32) -> f32 {
+  // Scales by 2^n in two exact steps so that 2^n itself never leaves the normal range.
   let xc = clamp(x, -104.0, 89.0);
   let n = round(xc * 1.4426950408889634);
   let r = (xc - n * 0.693359375) + n * 2.1219444005469057e-4;
@@ -238,7 +256,8 @@ fn trig_reduce(x: f32) -> Trig {
   r = r - j * ${PIO2_PARTS[1]};
   r = r - j * ${PIO2_PARTS[2]};
   r = r - j * ${PIO2_PARTS[3]};
-  var t = Trig(r, u32(i32(j)) & 3u);
+  // The quadrant is the low bits of j, read from the bits of j + 1.5·2^23 (no float→int conversion).
+  var t = Trig(r, bitcast<u32>(j + 12582912.0) & 3u);
   let ax = abs(x);
   if (ax >= 8192.0) {
     t = trig_reduce_big(ax);
