@@ -41,6 +41,7 @@ import {
 } from "../sharding/index.js";
 import type { AxisType, DeviceGrid } from "../sharding/mesh.js";
 import { shardingData, shardingText } from "../sharding/visualize.js";
+import { onShardingLog } from "../sharding/log.js";
 
 /** A Python callable as JS sees it (a PyProxy): called with handles, returns a Python list. */
 interface PyCallable {
@@ -316,6 +317,10 @@ export const bridge = {
   mesh(grid: unknown, names: unknown, types?: unknown): Mesh {
     const toGrid = (g: unknown): DeviceGrid => (typeof g === "string" ? deviceOf(g) : jsList(g).map(toGrid));
     return new Mesh(toGrid(grid), jsList(names) as string[], { axisTypes: axisTypes(types) });
+  },
+  /** Forwards the sharding debug log (kernel/sharding/log.ts) to a Python function of one message. */
+  onShardingLog(fn: (msg: string) => void): void {
+    onShardingLog((msg) => fn(msg));
   },
   /** The mesh's axis types (`Auto`, `Explicit`, `Manual`). */
   meshAxisTypes(m: Mesh): string[] {

@@ -2,8 +2,8 @@
  * @file Sharding through `bin/jaxnb run` (JAX_PLATFORMS=cpu, as the post's notebook runs): the
  * post's sequence exactly — XLA_FLAGS set through os.environ after arrays exist, four devices, a
  * (4, 1) mesh, device_put with P(('x', 'y')), visualize_array_sharding's four cells, func(y) and
- * jit(func)(y) equal to func(x) and to NumPy/PyTorch — shard_map with every collective, and the
- * errors JAX raises (kinds and messages).
+ * jit(func)(y) equal to func(x) and to NumPy/PyTorch — shard_map with every collective, the
+ * debug log of the gathered fallback (Python logging), and the errors JAX raises.
  */
 
 import assert from "node:assert/strict";
@@ -67,6 +67,9 @@ describe("jaxnb run: sharding", function () {
     assertAllClose(flat(v.block_sum), values(fx.block_sums), "per-block sums", 1e-5, 1e-5);
     assert.equal(v.jit_agrees, true);
     assertAllClose(flat(v.grad), values(fx.x).map((t) => 2 * t), "grad of psum(sum(b²))", ...tol);
+    const [sliced, records] = v.gathered as [number[], string[]];
+    assertAllClose(sliced, values(fx.x).slice(1, 5), "dynamic_slice of a sharded array", ...tol);
+    assert.ok(records.some((m) => m.startsWith("no sharding rule for dynamic_slice")), `logged: ${JSON.stringify(records)}`);
   });
 
   it("raises JAX's errors for bad specs, indivisible shapes, too few devices and unbound axes", async () => {

@@ -1,5 +1,6 @@
 # shard_map over 64 points split in 4 blocks, each collective's result as JSON (JAX_PLATFORMS=cpu).
 import json
+import logging
 import os
 import jax
 import jax.numpy as jnp
@@ -28,9 +29,17 @@ specs = {"psum": P(), "pmean": P(), "pmax": P(), "all_gather": P(), "all_gather_
          "ppermute": P("x"), "axis_index": P("x"), "block_sum": P("x")}
 out = jax.shard_map(body, mesh=mesh, in_specs=P("x"), out_specs=specs)(x)
 jitted = jax.jit(jax.shard_map(body, mesh=mesh, in_specs=P("x"), out_specs=specs))(x)
+# A primitive without a sharding rule is computed on one device; the runtime logs it (DEBUG).
+records = []
+handler = logging.Handler()
+handler.emit = lambda record: records.append(record.getMessage())
+logging.getLogger("jax._src.sharding").addHandler(handler)
+logging.getLogger("jax._src.sharding").setLevel(logging.DEBUG)
+sliced = lax.dynamic_slice(jax.device_put(x, jax.sharding.NamedSharding(mesh, P("x"))), (1,), (4,))
 total = jax.shard_map(lambda b: lax.psum(jnp.sum(b * b), "x"), mesh=mesh, in_specs=P("x"), out_specs=P())
 print(json.dumps({
     **{k: v.tolist() for k, v in out.items()},
     "jit_agrees": all(bool(jnp.array_equal(out[k], jitted[k])) for k in out),
     "grad": jax.grad(total)(x).tolist(),
+    "gathered": [sliced.tolist(), records],
 }))

@@ -8,6 +8,7 @@ from pyodide.ffi import to_js
 
 from jax._src import devices as _devices
 from jax._src import named_sharding as _named_sharding  # noqa: F401 (registers DuplicateSpecError)
+from jax._src import sharding_log as _sharding_log  # noqa: F401 (the runtime's log to Python logging)
 from jax._src.bridge import B
 
 
