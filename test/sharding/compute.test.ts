@@ -19,10 +19,11 @@ import { grad, valueAndGrad } from "../../kernel/ad/index.js";
 import { vmap } from "../../kernel/batching/index.js";
 import { makeJaxpr } from "../../kernel/ir/jaxpr.js";
 import { printJaxpr } from "../../kernel/ir/print.js";
-import { type FixtureArray, assertClose, fromFixture, loadFixture } from "../util.js";
+import { type FixtureArray, assertClose, decode, fromFixture, loadFixture } from "../util.js";
 
 const fx = loadFixture<Record<string, FixtureArray>>("sharding");
 const f32 = { rtol: 2e-5, atol: 2e-6, checkDtype: false };
+const values = (a: FixtureArray): number[] => a.data.map(decode);
 
 const post = (x: Value): Value => lax.mul(lax.exp(lax.neg(lax.integerPow(x, 2))), lax.cos(lax.exp(lax.integerPow(x, 2))));
 
@@ -179,6 +180,19 @@ describe("computing on sharded arrays", function () {
       assertClose(g, { ...fx.x, data: (fx.x.data as number[]).map((v) => 2 * v) }, f32);
       const blockSums = sh.shardMap((b: Value) => lax.broadcastInDim(lax.reduceSum(b, [0]), [1], []), { mesh: mesh4, in_specs: sh.P("x"), out_specs: sh.P("x") });
       assertClose(jit(blockSums)(x) as Value, fx.block_sums, f32);
+    });
+
+    it("on a 2-D mesh: psum over one axis, vmapped, jitted and differentiated", () => {
+      const a = fromFixture(fx.a);
+      const rowSums = sh.shardMap((blk: Value) => sh.psum(lax.reduceSum(blk, [1]), "b"), { mesh: mesh22, in_specs: sh.P("a", "b"), out_specs: sh.P("a") });
+      assertClose(rowSums(a) as Value, fx.a_sum1, f32);
+      const twice = lax.broadcastInDim(a, [2, 8, 12], [1, 2]);
+      const sums = values(fx.a_sum1);
+      assertClose(vmap(rowSums)(twice) as Value, { shape: [2, 8], dtype: "float32", data: [...sums, ...sums] }, f32);
+      assertClose(jit(vmap(rowSums))(twice) as Value, { shape: [2, 8], dtype: "float32", data: [...sums, ...sums] }, f32);
+      // d/da Σ_i (Σ_j a_ij)² = 2 Σ_j a_ij for every entry of row i.
+      const g = grad((x: Value) => { const r = rowSums(x) as Value; return lax.reduceSum(lax.mul(r, r), [0]); })(a) as Value;
+      assertClose(g, { shape: [8, 12], dtype: "float32", data: sums.flatMap((s) => new globalThis.Array<number>(12).fill(2 * s)) }, { ...f32, rtol: 1e-4 });
     });
 
     it("raises JAX's errors for indivisible arguments and unbound axis names", () => {
