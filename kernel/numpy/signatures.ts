@@ -240,6 +240,17 @@ correlate: a, v, mode?
 interp: x, xp, fp, left?, right?, period?
 polyval: p, x
 polyfit: x, y, deg
+nanvar: a, axis?, dtype?, out?, ddof?, keepdims?, where?
+nanstd: a, axis?, dtype?, out?, ddof?, keepdims?, where?
+nanargmax: a, axis?, out?, keepdims?
+nanargmin: a, axis?, out?, keepdims?
+cov: m, y?, rowvar?, bias?, ddof?
+corrcoef: x, y?, rowvar?
+bincount: x, weights?, minlength?, length?
+histogram: a, bins?, range?, weights?, density?
+trapezoid: y, x?, dx?, axis?
+vander: x, N?, increasing?
+isin: element, test_elements, assume_unique?, invert?
 isclose: a, b, rtol?, atol?, equal_nan?
 allclose: a, b, rtol?, atol?, equal_nan?
 array_equal: a1, a2, equal_nan?

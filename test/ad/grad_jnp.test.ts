@@ -123,6 +123,14 @@ const CASES: Record<string, Case> = {
   "linalg.pinv": with_(() => [sq()], (f, x) => f(x)),
   "linalg.lstsq": with_(() => [f64([1, 2, 0.5, -1, 3, 0.2, 1.5, 0.4, -0.7, 2.2, 0.1, 1.0], [4, 3]), vec(V.slice(0, 4))], (f, a, b) => (f(a, b) as Value[])[0]),
   "linalg.matrix_power": with_(() => [sq()], (f, x) => f(x, 3)),
+  nanvar: red(),
+  nanstd: red(),
+  cov: with_(() => [m23()], (f, x) => f(x)),
+  corrcoef: with_(() => [m23()], (f, x) => f(x)),
+  trapezoid: un(),
+  vander: with_(() => [vec(V.slice(0, 4))], (f, x) => f(x, { N: 3 })),
+  // The derivative of counts with respect to the weights.
+  bincount: with_(() => [vec(POS.slice(0, 5))], (f, w) => f(i32([0, 2, 2, 1, 4]), { weights: w, length: 5 })),
 };
 
 /** Functions without a derivative to check, by reason. */
@@ -132,7 +140,8 @@ const NOT_CHECKED: Record<string, readonly string[]> = {
   "boolean or integer results": ["equal", "not_equal", "less", "less_equal", "greater", "greater_equal", "logical_and", "logical_or", "logical_xor",
     "logical_not", "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "invert", "left_shift", "right_shift", "isnan", "isinf", "isposinf",
     "isneginf", "isfinite", "signbit", "all", "any", "argmax", "argmin", "count_nonzero", "argsort", "searchsorted", "unique", "nonzero",
-    "flatnonzero", "argwhere", "isclose", "allclose", "array_equal"],
+    "flatnonzero", "argwhere", "isclose", "allclose", "array_equal", "nanargmax", "nanargmin", "isin"],
+  "counts per bin (piecewise constant in the data)": ["histogram"],
   "shape queries": ["ndim", "shape", "size", "broadcast_shapes"],
   "no derivative in JAX": ["nextafter"],
   "zero for real inputs": ["imag"],
