@@ -32,6 +32,9 @@ export class CpuBuffer implements Buffer {
   }
 }
 
+/** Freed buffers kept per size (small ones are reused too: allocating a SharedArrayBuffer costs µs). */
+const POOL_PER_SIZE = 256;
+
 /** Kernels with less work than this (elements × reduction length) stay JavaScript. */
 const WASM_MIN_SIZE = 64;
 
@@ -85,9 +88,10 @@ export class CpuBackend implements Backend {
   }
   free(buf: Buffer): void {
     const b = buf as CpuBuffer;
-    if (b.bytes < 4096 || this.pooledBytes + b.bytes > this.poolLimit) return;
+    if (this.pooledBytes + b.bytes > this.poolLimit) return;
     let list = this.pool.get(b.bytes);
     if (!list) this.pool.set(b.bytes, (list = []));
+    if (list.length >= POOL_PER_SIZE) return;
     list.push(b);
     this.pooledBytes += b.bytes;
   }
