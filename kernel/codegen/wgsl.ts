@@ -11,8 +11,9 @@
  * `shader-f16`; other sub-word types (bool, int8/16, uint8/16, bfloat16, float16 otherwise) are
  * packed into `array<u32>`, and an invocation writes whole words.
  *
- * A kernel with few outputs whose values are reductions runs one workgroup per output: the
- * reduction is strided over the 256 invocations and combined in workgroup memory.
+ * A kernel with few outputs whose values are reductions runs one workgroup per output: each
+ * group of 8 invocations sums a contiguous block, and the 256 partial results are combined in
+ * workgroup memory.
  */
 
 import { type DType, ITEMSIZE, isFloat, isInt, isUnsignedInt, isBool } from "../ir/dtype.js";
@@ -473,9 +474,16 @@ export function renderWgsl(k: Kernel, opts: WgslOptions): WgslKernel {
         target.lines.push(`${target.indent}var ${acc}: ${t} = ${reduceInit(e.op, e.dtype, em)};`);
         const inner: Scope = { ridx: r.id, parent: target, lines: [], memo: new Map(), indent: target.indent + "  " };
         const body = emit(e.args[0], inner);
-        const start = parallel ? "i32(lid)" : "0";
-        const step = parallel ? `r${r.id} += ${WORKGROUP_SIZE}` : `r${r.id}++`;
-        target.lines.push(`${target.indent}for (var r${r.id} = ${start}; r${r.id} < ${r.size}; ${step}) {`);
+        if (parallel) {
+          // Each group of 8 invocations (a SIMD row on CPU drivers, a sector on GPUs) sums one
+          // contiguous block, 8 consecutive elements at a time: llvmpipe runs the rows one after
+          // another, and a stride of 256 would make each row sweep the whole array.
+          const block = Math.ceil(r.size / (WORKGROUP_SIZE / 8) / 8) * 8;
+          target.lines.push(`${target.indent}let b${r.id} = i32(lid / 8u) * ${block};`);
+          target.lines.push(`${target.indent}for (var r${r.id} = b${r.id} + i32(lid % 8u); r${r.id} < min(b${r.id} + ${block}, ${r.size}); r${r.id} += 8) {`);
+        } else {
+          target.lines.push(`${target.indent}for (var r${r.id} = 0; r${r.id} < ${r.size}; r${r.id}++) {`);
+        }
         target.lines.push(...inner.lines);
         target.lines.push(`${inner.indent}${acc} = ${reduceStep(e.op, e.dtype, acc, body, em)};`);
         target.lines.push(`${target.indent}}`);
