@@ -52,21 +52,28 @@ const median = (xs: number[]): number => {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 
-/** Times `fn` after a warm-up; each result is waited for and released (as Python drops it). */
-function time(fn: () => unknown, repeats: number): number[] {
-  const done = (r: unknown): void => {
-    const a = r as KArray;
-    a.blockUntilReady();
-    a.dispose();
-  };
-  done(fn());
-  const out: number[] = [];
-  for (let i = 0; i < repeats; i++) {
-    const t = performance.now();
-    done(fn());
-    out.push(performance.now() - t);
+/** Waits for a result and releases it (as Python drops it). */
+function done(r: unknown): void {
+  const a = r as KArray;
+  a.blockUntilReady();
+  a.dispose();
+}
+
+/**
+ * Times each case `repeats` times after a warm-up, in rounds (one run of every case per round),
+ * so that changes in the machine's load affect every method alike.
+ */
+function timeRounds(cases: { fn: () => unknown }[], repeats: number): number[][] {
+  for (const c of cases) done(c.fn());
+  const times = cases.map((): number[] => []);
+  for (let r = 0; r < repeats; r++) {
+    cases.forEach((c, i) => {
+      const t = performance.now();
+      done(c.fn());
+      times[i].push(performance.now() - t);
+    });
   }
-  return out;
+  return times;
 }
 
 /**
@@ -94,19 +101,16 @@ function main(): void {
   const n = opts.size;
   const x = KArray.fromHost(Float32Array.from({ length: n }, (_, i) => -4 + (8 * i) / (n - 1)), [n], "float32", { device: cpuDevices()[0] });
   const jf = jit(f);
-  const runs: Run[] = [];
-  const record = (method: string, devices: number, times: number[]): void => {
-    runs.push({ method, devices, times_ms: times, median_ms: median(times) });
-    console.error(`${method} (${devices} device${devices > 1 ? "s" : ""}): ${median(times).toFixed(1)} ms`);
-  };
-    record("Baseline", 1, time(() => fEager(x), opts.repeats));
-  record("JIT", 1, time(() => jf(x), opts.repeats));
+  const cases: { method: string; devices: number; fn: () => unknown }[] = [
+    { method: "Baseline", devices: 1, fn: () => fEager(x) },
+    { method: "JIT", devices: 1, fn: () => jf(x) },
+  ];
   for (const d of opts.devices) {
     const mesh = sh.makeMesh([d], ["x"], { devices: cpuDevices() });
     const y = sh.devicePut(x, new sh.NamedSharding(mesh, sh.P("x")));
-    record("Sharding", d, time(() => fEager(y), opts.repeats));
-    record("Sharding + JIT", d, time(() => jf(y), opts.repeats));
+    cases.push({ method: "Sharding", devices: d, fn: () => fEager(y) }, { method: "Sharding + JIT", devices: d, fn: () => jf(y) });
   }
+  const runs: Run[] = timeRounds(cases, opts.repeats).map((times, i) => ({ method: cases[i].method, devices: cases[i].devices, times_ms: times, median_ms: median(times) }));
 
   const rows = runs.map((r) => [r.method, String(r.devices), r.median_ms.toFixed(1), Math.min(...r.times_ms).toFixed(1)]);
   const head = ["method", "devices", "median ms", "min ms"];
