@@ -43,6 +43,10 @@ export class Array extends ConcreteArray {
   get device(): Device {
     return this.live().device;
   }
+  /** Every device holding part of the array (one; a sharded array has several, kernel/sharding). */
+  devices(): Device[] {
+    return [this.device];
+  }
   get buffer(): Buffer {
     return this.live().buffer;
   }

@@ -18,7 +18,7 @@ import { toArray } from "./eager.js";
 export function devicePut(x: Value, device: Device = defaultDevice()): Value {
   if (x instanceof Tracer) return x;
   const a = toArray(x, device);
-  if (a.device === device) return a;
+  if (a.device === device && a.devices().length === 1) return a;
   const bytes = a.size * ITEMSIZE[a.dtype];
   const data = a.data();
   const buf = device.backend.alloc(bytes);
@@ -28,7 +28,7 @@ export function devicePut(x: Value, device: Device = defaultDevice()): Value {
 
 /** The devices holding `x` (JAX's `x.devices()`). */
 export function devicesOf(x: KArray): Set<Device> {
-  return new Set([x.device]);
+  return new Set(x.devices());
 }
 
 /** Waits until the work producing the arrays of the pytree `x` has finished; returns `x`. */

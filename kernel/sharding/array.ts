@@ -48,6 +48,9 @@ export class ShardedArray extends KArray {
   override get device(): Device {
     return this.shards[0].device;
   }
+  override devices(): Device[] {
+    return [...this.sharding.mesh.devices];
+  }
   override get buffer(): never {
     throw new Error("A sharded array has no single buffer: its blocks live on several devices");
   }

@@ -49,6 +49,12 @@ describe("jaxnb run: sharding", function () {
     assertAllClose(v.vmap_grad as number[], values(fx.big_grad), "vmap(grad(func))(y) samples", 1e-4, 1e-5);
     assert.deepEqual(v.devices, ["TFRT_CPU_0", "TFRT_CPU_1", "TFRT_CPU_2", "TFRT_CPU_3"]);
     assert.deepEqual(v.replicated, [false, true]);
+    assert.equal(v.device_is_sharding, true);
+    assert.deepEqual(v.array_devices, [0, 1, 2, 3]);
+    // Rows split over 'a', replicated over 'b': devices 1 and 3 hold replicas 1 of blocks 0 and 1.
+    const rows = (r: string): string => `(slice(${r}, None), slice(None, None, None))`;
+    assert.deepEqual(v.shards_2d, [[0, rows("0, 2"), 0], [1, rows("0, 2"), 1], [2, rows("2, 4"), 0], [3, rows("2, 4"), 1]]);
+    assert.deepEqual(v.typeof, ["ShapedArray(float32[10000000])", "ShapedArray(float32[4@(a,b),6])", "f32[4@(a,b),6]"]);
   });
 
   it("computes every collective inside shard_map as NumPy does, eagerly, under jit and under grad", async () => {

@@ -28,6 +28,10 @@ jax.debug.visualize_array_sharding(y)
 fx, fy, fj = func(x), func(y), func_jit(y)
 idx = jnp.array([2500000, 3750000, 4999999, 5000000, 6000000, 7000000, 7499999])
 g = jax.jit(jax.grad(lambda v: jnp.sum(func(v))))(y)
+m22 = jax.make_mesh((2, 2), ('a', 'b'))
+rows = jax.device_put(jnp.arange(24.0).reshape(4, 6), NamedSharding(m22, P('a')))
+explicit = jax.make_mesh((2, 2), ('a', 'b'), axis_types=(jax.sharding.AxisType.Explicit,) * 2)
+typed = jax.device_put(jnp.arange(24.0).reshape(4, 6), NamedSharding(explicit, P(('a', 'b'))))
 print(json.dumps({
     "arrays_before_the_flag": [float(y_jnp[0]), float(y_jit[-1]), y_jnp.device.id],
     "sharding": repr(y.sharding),
@@ -41,4 +45,8 @@ print(json.dumps({
     "sum": [float(jnp.sum(fy)), float(jnp.sum(fx))],
     "devices": [str(d) for d in jax.devices()],
     "replicated": [y.is_fully_replicated, jax.device_put(x, NamedSharding(mesh, P())).is_fully_replicated],
+    "device_is_sharding": y.device == y.sharding,
+    "array_devices": sorted(d.id for d in y.devices()),
+    "shards_2d": [[s.device.id, repr(s.index), s.replica_id] for s in rows.addressable_shards],
+    "typeof": [repr(jax.typeof(y)), repr(jax.typeof(typed)), jax.typeof(typed).str_short()],
 }))

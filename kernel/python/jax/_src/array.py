@@ -492,12 +492,15 @@ class ArrayImpl(Array):
 
     @property
     def device(self):
+        # JAX: the device of a single-device array; an array on several devices gives its sharding.
         from .devices import device_of
+        from jax.sharding import sharding_of
 
-        return device_of(self)
+        s = sharding_of(self._h)
+        return s if s is not None and s.num_devices > 1 else device_of(self)
 
     def devices(self):
-        return {self.device}
+        return set(self.sharding.device_set)
 
     @property
     def sharding(self):
@@ -516,8 +519,10 @@ class ArrayImpl(Array):
 
         out = []
         for platform, dev_id, ranges, block in B.shards(self._h):
-            index = tuple(slice(int(a), int(b)) for a, b in ranges)
-            out.append(Shard(_device(str(platform), int(dev_id), "cpu" if platform == "cpu" else str(platform)), index, from_js(block)))
+            # As JAX: a dimension the shard spans whole is `slice(None, None, None)`.
+            index = tuple(slice(None) if int(a) == 0 and int(b) == n else slice(int(a), int(b)) for (a, b), n in zip(ranges, self._shape))
+            replica = sum(1 for sh in out if sh.index == index)
+            out.append(Shard(_device(str(platform), int(dev_id), "cpu" if platform == "cpu" else str(platform)), index, from_js(block), replica))
         return out
 
     @property
@@ -532,17 +537,19 @@ class ArrayImpl(Array):
 
 
 class Shard:
-    """A piece of an array on one device (`x.addressable_shards`)."""
+    """A piece of an array on one device (`x.addressable_shards`); `replica_id` numbers the devices
+    holding the same piece."""
 
-    __slots__ = ("device", "index", "data")
+    __slots__ = ("device", "index", "replica_id", "data")
 
-    def __init__(self, device, index, data):
+    def __init__(self, device, index, data, replica_id=0):
         self.device = device
         self.index = index
+        self.replica_id = replica_id
         self.data = data
 
     def __repr__(self):
-        return f"Shard(device={self.device!r}, index={self.index}, replica_id=0, data={self.data!r})"
+        return f"Shard(device={self.device!r}, index={self.index}, replica_id={self.replica_id}, data={self.data})"
 
 
 class Tracer(Array):
