@@ -7,7 +7,7 @@
  */
 
 import { type Params, type Value, bind, definePrimitive, getAval } from "../ir/core.js";
-import { ClosedJaxpr, Jaxpr, traceToJaxpr } from "../ir/jaxpr.js";
+import { type Atom, ClosedJaxpr, Jaxpr, Lit, type Var, traceToJaxpr } from "../ir/jaxpr.js";
 import { treeFlatten, treeUnflatten, treeDefStr } from "../ir/pytree.js";
 import { type ArraySpec, UndefinedPrimal, Zero } from "../ir/rules.js";
 import { ShapedArray } from "../ir/shape.js";
@@ -17,7 +17,7 @@ import { jvpJaxpr } from "../ad/jvp.js";
 import { backwardPass } from "../ad/transpose.js";
 import { vmapJaxpr } from "../batching/jaxpr.js";
 import * as lax from "../lax/index.js";
-import { psum, withAxes } from "./collectives.js";
+import { collectiveAxes, psum, withAxes } from "./collectives.js";
 import { type Mesh, pyStr, pyTuple } from "./mesh.js";
 import { splits } from "./named_sharding.js";
 import { PartitionSpec, type SpecEntry } from "./partition_spec.js";
@@ -119,6 +119,7 @@ export function shardMap<F extends (...args: never[]) => unknown>(f: F, opts: Sh
         return outLeaves as Value[];
       }, avals.map((a, i) => shard(mesh, a, inSpecs[i]))),
     );
+    if (opts.check_vma ?? true) checkReplication(name, mesh, body, inSpecs, outSpecs, opts.out_specs instanceof PartitionSpec);
     const [jaxpr, consts] = hoist(body);
     const replicated = new PartitionSpec();
     const outs = bind("shard_map", [...consts, ...(leaves as Value[])], {
@@ -131,6 +132,56 @@ export function shardMap<F extends (...args: never[]) => unknown>(f: F, opts: Sh
     });
     return treeUnflatten(outTree, outs);
   }) as (...args: Parameters<F>) => ReturnType<F>;
+}
+
+/**
+ * The mesh axes each output of a body may vary over (JAX's vma): inputs vary over the axes their
+ * in_specs split them on, axis_index over its axes; psum, pmax, pmin and all_gather make values
+ * the same along their axes; everything else varies as its inputs do.
+ */
+function varying(jaxpr: Jaxpr, ins: readonly Set<string>[]): Set<string>[] {
+  const env = new Map<Var, Set<string>>();
+  jaxpr.invars.forEach((v, i) => env.set(v, ins[i]));
+  const of = (a: Atom): Set<string> => (a instanceof Lit ? new Set() : env.get(a) ?? new Set());
+  for (const e of jaxpr.eqns) {
+    const xs = e.inputs.map(of);
+    const union = new Set(xs.flatMap((x) => [...x]));
+    let outs: Set<string>[];
+    if (["psum", "pmax", "pmin", "all_gather"].includes(e.primitive)) {
+      const axes = collectiveAxes(e.params);
+      outs = xs.map((x) => new Set([...x].filter((a) => !axes.includes(a))));
+    } else if (e.primitive === "axis_index") outs = [new Set(collectiveAxes(e.params))];
+    else if (e.primitive === "ppermute") outs = [new Set([...union, ...collectiveAxes(e.params)])];
+    else if (e.params.jaxpr instanceof ClosedJaxpr && e.primitive === "jit") outs = varying(e.params.jaxpr.jaxpr, xs);
+    else outs = e.outBinders.map(() => union);
+    e.outBinders.forEach((v, i) => env.set(v, outs[i]));
+  }
+  return jaxpr.outs.map(of);
+}
+
+/** JAX's check (check_vma) that outputs whose out_specs leave out a mesh axis are the same along it. */
+function checkReplication(name: string, mesh: Mesh, body: ClosedJaxpr, inSpecs: readonly PartitionSpec[], outSpecs: readonly PartitionSpec[], single: boolean): void {
+  const vma = varying(body.jaxpr, inSpecs.map((s) => new Set(s.axes())));
+  const msgs: string[] = [];
+  vma.forEach((got, i) => {
+    const spec = outSpecs[i];
+    if ([...got].every((a) => spec.axes().includes(a))) return;
+    const key = single ? "" : `[${i}]`;
+    const left = unmentioned(mesh, spec);
+    const inMesh = (xs: Iterable<string>): string => mesh.axisNames.filter((a) => [...xs].includes(a)).join(",");
+    msgs.push(
+      left.length > 1
+        ? `* out_specs${key} is ${spec.toString()} which implies that the corresponding output value is only varying across mesh axes {${inMesh(spec.axes())}} and not {${inMesh(left.filter((a) => got.has(a)))}}, but it was inferred to be possibly varying over {${inMesh(got)}}`
+        : `* out_specs${key} is ${spec.toString()} which implies that the corresponding output value is replicated across mesh axis '${left[0]}', but could not infer replication over any axes`,
+    );
+  });
+  if (!msgs.length) return;
+  const body_ = msgs.length === 1 ? msgs[0].slice(2) : msgs.join("\n\n");
+  throw new ValueError(
+    `shard_map applied to the function '${name}' was given out_specs which require replication which can't be statically inferred given the mesh:\n\n` +
+      `The mesh given has shape ${pyTuple(mesh.shape.map(String))} with corresponding axis names ${pyTuple(mesh.axisNames.map(pyStr))}.\n\n${body_}\n\n` +
+      "Check if these output values are meant to be replicated over those mesh axes. If not, consider revising the corresponding out_specs entries. If so, consider disabling the check by passing the check_vma=False argument to `jax.shard_map`.",
+  );
 }
 
 function hoist(cj: ClosedJaxpr): [ClosedJaxpr, Value[]] {

@@ -195,13 +195,25 @@ describe("computing on sharded arrays", function () {
       assertClose(g, { shape: [8, 12], dtype: "float32", data: sums.flatMap((s) => new globalThis.Array<number>(12).fill(2 * s)) }, { ...f32, rtol: 1e-4 });
     });
 
-    it("raises JAX's errors for indivisible arguments and unbound axis names", () => {
+    it("raises JAX's errors for indivisible arguments, unprovable replication and unbound axis names", () => {
       const f = sh.shardMap(function add1(b: Value) { return lax.add(b, 1); }, { mesh: mesh4, in_specs: sh.P("x"), out_specs: sh.P("x") });
       assert.throws(() => f(Array.fromHost([1, 2, 3, 4, 5, 6], [6], "float32")), (e: Error) => {
         assert.equal(e.name, "ValueError");
         assert.ok(e.message.startsWith("shard_map applied to the function 'add1' was given argument arrays with axis sizes that are not evenly divisible by the corresponding mesh axis sizes:\n\nThe mesh given has shape (4, 1) with corresponding axis names ('x', 'y').\n\nargs[0] of shape f32[6] corresponds to in_specs[0] of value PartitionSpec('x',), which maps array axis 0 (of size 6) to mesh axis 'x' (of size 4), but 4 does not evenly divide 6"), e.message);
         return true;
       });
+      // An output said to be replicated (P()) that varies over 'x' (check_vma, as JAX).
+      const blocks = sh.shardMap(function ident(b: Value) { return b; }, { mesh: mesh4, in_specs: sh.P("x"), out_specs: sh.P() });
+      assert.throws(() => blocks(fromFixture(fx.x)), (e: Error) => {
+        assert.equal(e.name, "ValueError");
+        assert.equal(e.message, "shard_map applied to the function 'ident' was given out_specs which require replication which can't be statically inferred given the mesh:\n\nThe mesh given has shape (4, 1) with corresponding axis names ('x', 'y').\n\nout_specs is PartitionSpec() which implies that the corresponding output value is only varying across mesh axes {} and not {x}, but it was inferred to be possibly varying over {x}\n\nCheck if these output values are meant to be replicated over those mesh axes. If not, consider revising the corresponding out_specs entries. If so, consider disabling the check by passing the check_vma=False argument to `jax.shard_map`.");
+        return true;
+      });
+      const oneAxis = sh.makeMesh([4], ["i"], { devices: cpuDevices() });
+      assert.throws(() => sh.shardMap((b: Value) => [lax.mul(b, 2)], { mesh: oneAxis, in_specs: sh.P("i"), out_specs: [sh.P()] })(fromFixture(fx.x)), (e: Error) =>
+        e.message.includes("out_specs[0] is PartitionSpec() which implies that the corresponding output value is replicated across mesh axis 'i', but could not infer replication over any axes"));
+      const unchecked = sh.shardMap((b: Value) => b, { mesh: mesh4, in_specs: sh.P("x"), out_specs: sh.P(), check_vma: false })(fromFixture(fx.x)) as Value;
+      assertClose(unchecked, { ...fx.x, shape: [16], data: fx.x.data.slice(0, 16) }, f32);
       const g = sh.shardMap((b: Value) => sh.psum(b, "z"), { mesh: mesh4, in_specs: sh.P("x"), out_specs: sh.P("x") });
       assert.throws(() => g(fromFixture(fx.x)), (e: Error) => e.name === "NameError" && e.message === "unbound axis name: z");
       assert.throws(() => sh.psum(fromFixture(fx.x), "x"), (e: Error) => e.name === "NameError");
