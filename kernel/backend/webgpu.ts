@@ -21,6 +21,8 @@ import { type DType, ITEMSIZE } from "../ir/dtype.js";
 import type { HostData } from "../ir/rules.js";
 import { type Kernel, constant } from "../codegen/exp.js";
 import { type WgslKernel, bindingRanges, renderWgsl, checkWgslDType } from "../codegen/wgsl.js";
+import { type MatmulPlan, planMatmul } from "../codegen/matmul.js";
+import { renderWgslMatmul } from "../codegen/wgslmatmul.js";
 import { type Backend, type Buffer, type Executable, TYPED_ARRAY } from "./backend.js";
 import type { AdapterInfo, Command, PoolStats, Reply, WorkerOptions } from "./webgpu-protocol.js";
 
@@ -42,9 +44,11 @@ export class WebGpuExecutable implements Executable {
     readonly grid: readonly [number, number],
     /** A hand-written kernel: each buffer is bound whole, as one binding. */
     readonly raw: boolean,
+    /** A contraction: this executable is the matmul (into the output, or a scratch buffer), then the epilogue. */
+    readonly contraction: { readonly plan: MatmulPlan; readonly epilogue: WebGpuExecutable | null } | null = null,
   ) {}
   get source(): string {
-    return this.wgsl.source;
+    return this.contraction?.epilogue ? `${this.wgsl.source}\n${this.contraction.epilogue.source}` : this.wgsl.source;
   }
 }
 
@@ -254,10 +258,22 @@ export class WebGpuBackend implements Backend {
   }
 
   compile(kernel: Kernel): WebGpuExecutable {
+    const plan = planMatmul(kernel);
+    if (plan && this.fitsOneBinding(kernel, plan)) {
+      const mm = this.pipeline(kernel, renderWgslMatmul(plan, `${kernel.name}_matmul`), 2, 1, false);
+      const epilogue = plan.epilogue ? this.compile(plan.epilogue) : null;
+      return new WebGpuExecutable(kernel, mm.wgsl, mm.pid, mm.grid, false, { plan, epilogue });
+    }
     const ranges = (bytes: number) => bindingRanges(bytes, this.maxBindingBytes).length;
     const inputs = kernel.inputs.reduce((n, a) => n + ranges(a.size * ITEMSIZE[a.dtype]), 0);
     const outputs = kernel.outputs.reduce((n, o) => n + ranges(kernel.size * ITEMSIZE[o.dtype]), 0);
     return this.pipeline(kernel, renderWgsl(kernel, { f16: this.info.f16, maxBindingBytes: this.maxBindingBytes }), inputs, outputs, false);
+  }
+
+  /** The contraction's operands and result each fit one binding (else the generic kernel runs). */
+  private fitsOneBinding(k: Kernel, plan: MatmulPlan): boolean {
+    const bytes = [k.inputs[plan.a.input].size * 4, k.inputs[plan.b.input].size * 4, k.size * 4];
+    return bytes.every((b) => b <= this.maxBindingBytes);
   }
 
   /**
@@ -298,6 +314,13 @@ export class WebGpuBackend implements Backend {
 
   dispatch(exe: Executable, inputs: readonly Buffer[], outputs: readonly Buffer[]): void {
     const e = exe as WebGpuExecutable;
+    if (e.wgsl.workgroups === 0 && !e.contraction) return;
+    this.stats.dispatches++;
+    this.enqueue(e, inputs, outputs);
+  }
+
+  private enqueue(e: WebGpuExecutable, inputs: readonly Buffer[], outputs: readonly Buffer[]): void {
+    if (e.contraction) return this.enqueueContraction(e, e.contraction, inputs, outputs);
     const k = e.kernel;
     const bindings: number[] = [];
     const bind = (b: Buffer, what: string, dtype: DType, size: number): void => {
@@ -314,9 +337,25 @@ export class WebGpuBackend implements Backend {
       if (inputs.includes(b)) throw new WebGpuError(`Kernel ${k.name}: output ${i} is also an input; WebGPU cannot bind one buffer for reading and writing.`);
       bind(b, `output ${i}`, k.outputs[i].dtype, k.size);
     });
-    if (e.wgsl.workgroups === 0) return;
-    this.stats.dispatches++;
-    this.post(["dispatch", e.pid, bindings, e.grid[0], e.grid[1]]);
+    if (e.wgsl.workgroups > 0) this.post(["dispatch", e.pid, bindings, e.grid[0], e.grid[1]]);
+  }
+
+  /** Results of contractions that have an epilogue, by matmul pipeline (queue order makes sharing safe). */
+  private readonly scratch = new Map<number, WebGpuBuffer>();
+
+  /** The matmul into the output (or a scratch buffer), then the epilogue reading it. */
+  private enqueueContraction(e: WebGpuExecutable, c: NonNullable<WebGpuExecutable["contraction"]>, inputs: readonly Buffer[], outputs: readonly Buffer[]): void {
+    const k = e.kernel;
+    if (k.size === 0) return;
+    let result = outputs[0] as WebGpuBuffer;
+    if (c.epilogue) {
+      result = this.scratch.get(e.pid) ?? this.alloc(k.size * 4);
+      this.scratch.set(e.pid, result);
+    }
+    const whole = (x: Buffer, bytes: number) => [(x as WebGpuBuffer).id, 0, bindingRanges(bytes)[0].size];
+    const a = c.plan.a.input, b = c.plan.b.input;
+    this.post(["dispatch", e.pid, [...whole(inputs[a], k.inputs[a].size * 4), ...whole(inputs[b], k.inputs[b].size * 4), ...whole(result, k.size * 4)], e.grid[0], e.grid[1]]);
+    if (c.epilogue) this.enqueue(c.epilogue, [...inputs, result], outputs);
   }
 }
 

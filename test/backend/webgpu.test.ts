@@ -16,6 +16,8 @@ import { blockUntilReady, devicePut, devicesOf } from "../../kernel/backend/tran
 import { type DType, ITEMSIZE } from "../../kernel/ir/dtype.js";
 import { type Kernel, binary, constant, gidx, i32, load, mul, add, reduce, ridx, unary } from "../../kernel/codegen/exp.js";
 import { runKernel } from "./helpers.js";
+import { jit } from "../../kernel/jit/index.js";
+import type { Value } from "../../kernel/ir/core.js";
 
 const gpu = (): Device => {
   const d = webgpuDevices()[0];
@@ -218,6 +220,29 @@ describe("WebGPU backend: float16 with and without shader-f16", () => {
       const got = runKernel(dev(), k, [x]);
       const want = runKernel(cpuDevice(), k, [x]);
       got.forEach((g, j) => assert.deepEqual([...g], [...want[j]], `output ${j}`));
+    });
+  }
+});
+
+describe("WebGPU backend: contractions", () => {
+  const mats = (shape: number[], seed: number, device: Device): Array => {
+    const n = shape.reduce((a, b) => a * b, 1);
+    return Array.fromHost(Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.37 + seed)), shape, "float32", { device });
+  };
+  const cases: [string, (...xs: Value[]) => Value, number[][]][] = [
+    ["odd sizes with a bias and tanh epilogue", (x, y, z) => lax.tanh(lax.add(lax.dotGeneral(x, y, [[[1], [0]], [[], []]]), z)), [[37, 50], [50, 29], [37, 29]]],
+    ["a transposed operand and batch dims", (x, y) => lax.dotGeneral(x, y, [[[1], [1]], [[0], [0]]]), [[3, 20, 17], [3, 20, 9]]],
+  ];
+  for (const [name, f, shapes] of cases) {
+    it(`${name}: the blocked WGSL matmul agrees with the CPU`, () => {
+      const jf = jit(f);
+      const args = shapes.map((s, i) => mats(s, i, gpu()));
+      assert.match(jf.lower(...args).asText(), /a 4x4 block of C per invocation/);
+      const got = jf(...args) as Array;
+      const want = f(...shapes.map((s, i) => mats(s, i, cpuDevice()))) as Array;
+      assert.deepEqual(got.shape, want.shape);
+      const g = got.toNumbers(), w = want.toNumbers();
+      w.forEach((v, i) => assert.ok(Math.abs(g[i] - v) <= 1e-5 + 1e-5 * Math.abs(v), `element ${i}: ${g[i]} vs ${v}`));
     });
   }
 });
