@@ -10,6 +10,7 @@ export { vmap, vmapFlat, vmapJaxpr, type AxisSpec, type VmapOptions } from "./ba
 export { Array } from "./backend/array.js";
 export { Device, devices, defaultBackend, defaultDevice, setPlatforms } from "./backend/device.js";
 export { devicePut, devicesOf, blockUntilReady } from "./backend/transfer.js";
+export * as sharding from "./sharding/index.js";
 export { makeJaxpr, evalJaxpr, ClosedJaxpr, Jaxpr } from "./ir/jaxpr.js";
 export { printJaxpr } from "./ir/print.js";
 export { ShapedArray } from "./ir/shape.js";
