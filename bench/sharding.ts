@@ -10,7 +10,7 @@
  * share the cores, so N = 4 on a 2-core machine is expected to be no faster than N = 2.
  */
 
-import { availableParallelism } from "node:os";
+import { availableParallelism, loadavg } from "node:os";
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -28,6 +28,8 @@ interface Run {
   devices: number;
   times_ms: number[];
   median_ms: number;
+  /** CPU time of the whole process (every thread) per run: the work, whatever the machine's load. */
+  median_cpu_ms: number;
 }
 
 function parseArgs(argv: string[]) {
@@ -63,14 +65,16 @@ function done(r: unknown): void {
  * Times each case `repeats` times after a warm-up, in rounds (one run of every case per round),
  * so that changes in the machine's load affect every method alike.
  */
-function timeRounds(cases: { fn: () => unknown }[], repeats: number): number[][] {
+function timeRounds(cases: { fn: () => unknown }[], repeats: number): { wall: number[]; cpu: number[] }[] {
   for (const c of cases) done(c.fn());
-  const times = cases.map((): number[] => []);
+  const times = cases.map(() => ({ wall: [] as number[], cpu: [] as number[] }));
   for (let r = 0; r < repeats; r++) {
     cases.forEach((c, i) => {
-      const t = performance.now();
+      const c0 = process.cpuUsage(), t = performance.now();
       done(c.fn());
-      times[i].push(performance.now() - t);
+      times[i].wall.push(performance.now() - t);
+      const u = process.cpuUsage(c0);
+      times[i].cpu.push((u.user + u.system) / 1000);
     });
   }
   return times;
@@ -110,13 +114,16 @@ function main(): void {
     const y = sh.devicePut(x, new sh.NamedSharding(mesh, sh.P("x")));
     cases.push({ method: "Sharding", devices: d, fn: () => fEager(y) }, { method: "Sharding + JIT", devices: d, fn: () => jf(y) });
   }
-  const runs: Run[] = timeRounds(cases, opts.repeats).map((times, i) => ({ method: cases[i].method, devices: cases[i].devices, times_ms: times, median_ms: median(times) }));
+  const runs: Run[] = timeRounds(cases, opts.repeats).map((t, i) => ({
+    method: cases[i].method, devices: cases[i].devices, times_ms: t.wall, median_ms: median(t.wall), median_cpu_ms: median(t.cpu),
+  }));
 
-  const rows = runs.map((r) => [r.method, String(r.devices), r.median_ms.toFixed(1), Math.min(...r.times_ms).toFixed(1)]);
-  const head = ["method", "devices", "median ms", "min ms"];
+  // cpu / wall: how many cores the run kept busy (about N with N free cores; less when the machine is loaded).
+  const rows = runs.map((r) => [r.method, String(r.devices), r.median_ms.toFixed(1), Math.min(...r.times_ms).toFixed(1), r.median_cpu_ms.toFixed(1), (r.median_cpu_ms / r.median_ms).toFixed(2)]);
+  const head = ["method", "devices", "median ms", "min ms", "cpu ms", "cpu/wall"];
   const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (r: string[]): string => r.map((c, i) => (i >= 1 ? c.padStart(w[i]) : c.padEnd(w[i]))).join("  ");
-  console.log(`The post's function on ${n} points (${availableParallelism()} cores)`);
+  console.log(`The post's function on ${n} points (${availableParallelism()} cores, load average ${loadavg()[0].toFixed(1)})`);
   console.log(line(head));
   console.log(w.map((k) => "-".repeat(k)).join("  "));
   for (const r of rows) console.log(line(r));
@@ -137,7 +144,7 @@ function main(): void {
   const dir = path.join(here, "results");
   mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `sharding-${new Date().toISOString().replace(/[:.]/g, "-")}.json`);
-  writeFileSync(file, JSON.stringify({ env: { node: process.version, cores: availableParallelism(), size: n, repeats: opts.repeats }, runs }, null, 1));
+  writeFileSync(file, JSON.stringify({ env: { node: process.version, cores: availableParallelism(), load: loadavg(), size: n, repeats: opts.repeats }, runs }, null, 1));
   console.log(`\nsaved ${path.relative(process.cwd(), file)}`);
 }
 
