@@ -42,12 +42,6 @@ export const shardElementwise: ShardRule = (specs, avals) => {
   return { ins, outs: [out] };
 };
 
-/** Elementwise with several outputs of the operands' shape. */
-export const shardElementwiseN: ShardRule = (specs, avals, params, ctx) => {
-  const r = shardElementwise(specs, avals, params, ctx)!;
-  return { ins: r.ins, outs: Array.from({ length: Number(params.num_outputs ?? avals.length) }, () => r.outs[0]) };
-};
-
 /**
  * A reduction over `axes` combined with `op`: other dimensions keep their layout; split reduced
  * dimensions leave partial results per device, all-reduced over their mesh axes.

@@ -9,7 +9,7 @@
 
 import { Array as KArray } from "../backend/array.js";
 import type { Device } from "../backend/device.js";
-import { type Params, type Value, TypedScalar, bind, rulesOf } from "../ir/core.js";
+import { type Params, type Value, TypedScalar, bind } from "../ir/core.js";
 import { ClosedJaxpr, Jaxpr, JaxprEqn, Lit, Var } from "../ir/jaxpr.js";
 import type { ArraySpec, ShardReduce } from "../ir/rules.js";
 import type { ShapedArray } from "../ir/shape.js";
@@ -235,6 +235,3 @@ export class SpmdProgram {
     }
   }
 }
-
-/** Whether a primitive computes by fusible views (cheap to run on every device). */
-export const isFusible = (prim: string): boolean => rulesOf(prim).lower.kind === "fusible";
