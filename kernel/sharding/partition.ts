@@ -11,15 +11,14 @@
 
 import { type Params, rulesOf } from "../ir/core.js";
 import { type Atom, ClosedJaxpr, type Jaxpr, Lit, type Var } from "../ir/jaxpr.js";
-import type { ArraySpec, ShardContext } from "../ir/rules.js";
+import type { ArraySpec, ShardContext, ShardReduce } from "../ir/rules.js";
 import { ShapedArray } from "../ir/shape.js";
 import { logSharding } from "./log.js";
 import type { Mesh } from "./mesh.js";
-import { blockShape } from "./named_sharding.js";
 import { blockAval, dimsKey, isReplicated } from "./placement.js";
 import { SpmdBuilder, type SpmdProgram, type Src } from "./spmd.js";
 import { COLLECTIVES, collectiveAxes } from "./collectives.js";
-import { NamedSharding } from "./named_sharding.js";
+import { NamedSharding, blockShape } from "./named_sharding.js";
 import { PartitionSpec } from "./partition_spec.js";
 import { specDims } from "./shard_map.js";
 
@@ -132,7 +131,7 @@ class Partitioner {
   }
 
   /** An equation on every device's blocks, then the all-reduces its partial outputs need. */
-  private local(prim: string, params: Params, ins: Src[], outDims: readonly ArraySpec[], reduce: readonly ({ axes: readonly string[]; op: "sum" | "max" | "min" | "prod" | "and" | "or" } | null)[] | null, outAvals?: ShapedArray[]): Src[] {
+  private local(prim: string, params: Params, ins: Src[], outDims: readonly ArraySpec[], reduce: readonly (ShardReduce | null)[] | null, outAvals?: ShapedArray[]): Src[] {
     const localIns = ins.map((x) => (typeof x === "number" ? this.b.slots[x].local : x.aval));
     const localOuts = rulesOf(prim).abstractEval(localIns, params);
     const globalOuts = outAvals ?? localOuts;
