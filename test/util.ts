@@ -58,14 +58,11 @@ export function assertClose(actual: Value, expected: FixtureArray | { shape: num
   }
 }
 
-// Tests place their arrays on devices explicitly (testDevices()); arrays made without one go to
-// the CPU unless JAX_PLATFORMS says otherwise. (The kernel's own default, without JAX_PLATFORMS,
-// is WebGPU when an adapter exists, as DESIGN.md says; test/backend tests that rule.)
-process.env.JAX_PLATFORMS ??= "cpu,webgpu";
-
 /**
  * The devices every kernel test runs on: the CPU, and WebGPU when an adapter exists (and
- * JAX_PLATFORMS allows it: JAX_PLATFORMS=cpu runs the CPU only).
+ * JAX_PLATFORMS allows it: JAX_PLATFORMS=cpu runs the CPU only). Arrays made without a device go
+ * to the CPU in tests (test/setup.ts); the kernel's own default, without JAX_PLATFORMS, is WebGPU
+ * when an adapter exists (tested in test/backend/webgpu.test.ts).
  */
 export function testDevices(): Device[] {
   const allowed = (process.env.JAX_PLATFORMS ?? "").split(",").map((p) => p.trim().toLowerCase());
