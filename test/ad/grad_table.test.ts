@@ -15,6 +15,7 @@ import * as lax from "../../kernel/lax/index.js";
 import { GatherDimensionNumbers } from "../../kernel/lax/gather.js";
 import { ScatterDimensionNumbers } from "../../kernel/lax/scatter.js";
 import { jit } from "../../kernel/jit/index.js";
+import * as sh from "../../kernel/sharding/index.js";
 import { type CheckGradsOptions, checkGrads, checkpoint, customJvp, customVjp, jvp } from "../../kernel/ad/index.js";
 
 /** A float64 array (x64 is on while the table runs). */
@@ -42,6 +43,10 @@ const sinJvp = customJvp((x: Value) => lax.sin(x));
 sinJvp.defjvp(([x]: Value[], [t]: Value[]) => [lax.sin(x), lax.mul(lax.cos(x), t)]);
 const sinVjp = customVjp((x: Value) => lax.sin(x));
 sinVjp.defvjp((x: Value) => [lax.sin(x), lax.cos(x)], (c: Value, g: Value) => [lax.mul(c, g)]);
+
+/** `f` under shard_map over a one-device mesh with axis "i" (the argument split along it). */
+const onMesh = (f: (x: Value) => Value) => (x: Value): Value =>
+  sh.shardMap(f, { mesh: sh.makeMesh([1], ["i"]), in_specs: sh.P("i"), out_specs: sh.P("i") })(x) as Value;
 
 const gdn = new GatherDimensionNumbers({ offsetDims: [1], collapsedSliceDims: [0], startIndexMap: [0] });
 const sdn = new ScatterDimensionNumbers({ updateWindowDims: [1], insertedWindowDims: [0], scatterDimsToOperandDims: [0] });
@@ -141,12 +146,22 @@ const CASES: Record<string, Case> = {
   transpose: { args: () => [mat()], f: (x) => lax.transpose(x, [1, 0]) },
   // while_loop: forward mode only, as in JAX.
   while: { ...un((x) => lax.whileLoop(([i]: Value[]) => lax.lt(i, 3), ([i, y]: Value[]) => [lax.add(i, 1), lax.sin(y)], [i32([0], []), x])[1] as Value), opts: { modes: ["fwd"] } },
+  // Collectives exist only over a named mesh axis: inside shard_map over a one-device mesh.
+  shard_map: un((x) => onMesh(lax.sin)(x)),
+  psum: un((x) => onMesh((y) => sh.psum(lax.sin(y), "i"))(x)),
+  // Forward mode: all_gather's transpose (psum_scatter) is not implemented yet.
+  all_gather: { ...un((x) => onMesh((y) => sh.allGather(lax.sin(y), "i", { tiled: true }))(x)), opts: { modes: ["fwd"] } },
+  ppermute: un((x) => onMesh((y) => sh.ppermute(lax.sin(y), "i", [[0, 0]]))(x)),
+  sharding_constraint: un((x) => sh.withShardingConstraint(lax.sin(x), new sh.NamedSharding(sh.makeMesh([1], ["i"]), sh.P())) as Value),
 };
 
 /** Primitives with a JVP field whose derivative is not defined (JAX raises), and how to reach them. */
 const NO_DERIVATIVE: Record<string, () => unknown> = {
   nextafter: () => jvp((x: Value) => lax.nextafter(x, f64([1, 1, 1, 1])), [f64(v)], [f64(v)]),
   custom_lin: () => jvp((x: Value) => sinVjp(x), [f64(v)], [f64(v)]),
+  // JAX defines no derivative for pmax/pmin either.
+  pmax: () => jvp((x: Value) => onMesh((y) => sh.pmax(y, "i"))(x), [f64(v)], [f64(v)]),
+  pmin: () => jvp((x: Value) => onMesh((y) => sh.pmin(y, "i"))(x), [f64(v)], [f64(v)]),
 };
 
 describe("ad: checkGrads over every differentiable primitive (float64)", () => {

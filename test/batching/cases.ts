@@ -5,6 +5,7 @@
  */
 
 import { type Params, type Value, bind } from "../../kernel/ir/core.js";
+import * as sh from "../../kernel/sharding/index.js";
 import type { DType } from "../../kernel/ir/dtype.js";
 import { GatherDimensionNumbers, gather } from "../../kernel/lax/gather.js";
 import { ScatterDimensionNumbers, scatter, scatterAdd, scatterMax, scatterMin, scatterMul, scatterSub } from "../../kernel/lax/scatter.js";
@@ -66,6 +67,10 @@ customSin.defjvp(([x]: Value[], [t]: Value[]) => [sin(x), mul(mul(cos(x), t), 3)
 const customCos = customVjp((x: Value) => cos(x));
 customCos.defvjp((x: Value) => [cos(x), x], (x: Value, g: Value) => [mul(mul(sin(x), g), -1)]);
 const jitted = jit((x: Value, y: Value) => mul(sin(x), y));
+
+/** `f` under shard_map over a one-device mesh with axis "i". */
+const onMesh = (f: (x: Value) => Value) => (x: Value): Value =>
+  sh.shardMap(f, { mesh: sh.makeMesh([1], ["i"]), in_specs: sh.P("i"), out_specs: sh.P("i") })(x) as Value;
 
 export const CASES: Record<string, readonly BatchCase[]> = {
   // ---- elementwise unary
@@ -204,6 +209,15 @@ export const CASES: Record<string, readonly BatchCase[]> = {
   custom_lin: [{ args: [f32(3), f32(3)], fn: (x, ct) => (vjp(customCos as never, [x]) as [Value, (ct: Value) => Value[]])[1](ct), note: "a pullback through a custom_vjp" }],
   remat2: [{ args: [f32(3)], fn: (x) => [checkpoint((v: Value) => sin(mul(v, v)))(x)] }],
   jit: [{ args: [f32(3), f32(3)], fn: (x, y) => [jitted(x, y) as Value] }],
+  // ---- sharding: collectives exist only over a named mesh axis, so inside shard_map (one-device mesh)
+  shard_map: [{ args: [f32(4)], fn: (x) => [onMesh(sin)(x)] }],
+  psum: [{ args: [f32(4)], fn: (x) => [onMesh((y) => sh.psum(y, "i"))(x)] }],
+  pmax: [{ args: [f32(4)], fn: (x) => [onMesh((y) => sh.pmax(y, "i"))(x)] }],
+  pmin: [{ args: [f32(4)], fn: (x) => [onMesh((y) => sh.pmin(y, "i"))(x)] }],
+  all_gather: [{ args: [f32(4)], fn: (x) => [onMesh((y) => sh.allGather(y, "i", { tiled: true }))(x)] }],
+  ppermute: [{ args: [f32(4)], fn: (x) => [onMesh((y) => sh.ppermute(y, "i", [[0, 0]]))(x)] }],
+  axis_index: [{ args: [f32(4)], fn: (x) => [onMesh((y) => add(y, convertElementType(sh.axisIndex("i"), "float32")))(x)] }],
+  sharding_constraint: [{ args: [f32(4)], fn: (x) => [sh.withShardingConstraint(sin(x), new sh.NamedSharding(sh.makeMesh([1], ["i"]), sh.P())) as Value] }],
   // ---- control flow
   cond: [
     { args: [A([], "bool"), f32(3)], fn: (p, x) => [cond(p, sin, cos, x) as Value], note: "cond" },
