@@ -1,6 +1,6 @@
 /**
  * @file Collectives over named mesh axes, for shard_map bodies: `psum`, `pmean`, `pmax`,
- * `pmin`, `allGather`, `ppermute`, `axisIndex` (JAX's lax.psum … lax.axis_index), one stanza
+ * `pmin`, `allGather`, `psumScatter`, `ppermute`, `axisIndex` (JAX's lax.psum … lax.axis_index), one stanza
  * each. They only run inside SPMD programs (the partitioner turns them into communication
  * steps); the axis environment says which names are bound while a shard_map body is traced.
  */
@@ -53,7 +53,7 @@ export function collectiveAxes(p: Params): string[] {
   return names(a);
 }
 
-export const COLLECTIVES = new Set(["psum", "pmax", "pmin", "all_gather", "ppermute", "axis_index"]);
+export const COLLECTIVES = new Set(["psum", "pmax", "pmin", "all_gather", "reduce_scatter", "ppermute", "axis_index"]);
 
 const outsideShardMap = (prim: string) => (_args: Value[], p: Params): Value[] => {
   throw new NameError(`unbound axis name: ${collectiveAxes(p)[0]} (${prim} runs only inside shard_map)`);
@@ -131,9 +131,14 @@ const gatheredShape = (shape: readonly number[], dim: number, size: number, tile
 
 definePrimitive("all_gather", {
   abstractEval: ([x], p) => [new ShapedArray(gatheredShape(x.shape, p.all_gather_dimension as number, p.axis_size as number, p.tiled as boolean), x.dtype, x.weakType)],
-  // Linear: d all_gather(x) = all_gather(dx).
+  // Linear: d all_gather(x) = all_gather(dx); its transpose sums the cotangents and gives each
+  // device its own part (psum_scatter).
   jvp: linearJvp("all_gather"),
-  transpose: null,
+  transpose: ([ct], [x], p) => [
+    ct instanceof Zero
+      ? new Zero((x as UndefinedPrimal).aval)
+      : bind1("reduce_scatter", [ct], { scatter_dimension: p.all_gather_dimension, axis_name: p.axis_name, axis_index_groups: null, axis_size: p.axis_size, tiled: p.tiled }),
+  ],
   // A batched operand: its batch dim moves to the front, the gathered dimension shifts by one.
   batch: ([x], [d], p) => {
     const moved = d === null || d === 0 ? x : lax.transpose(x, [d, ...Array.from({ length: getAval(x).ndim }, (_, i) => i).filter((i) => i !== d)]);
@@ -155,6 +160,49 @@ export function allGather(x: Value, axisName: AxisName, opts: { axis?: number; t
   if (dim < -nd || dim >= nd) throw new RangeError(`axis ${dim} is out of bounds for array of dimension ${nd}`);
   if (dim < 0) dim += nd;
   return bind1("all_gather", [x], { all_gather_dimension: dim, axis_name: axes, axis_index_groups: null, axis_size: size, tiled });
+}
+
+// ---- psum_scatter ------------------------------------------------------------------------------------
+
+/** The block shape a device keeps from a psum_scatter of `shape`. */
+function scatteredShape(shape: readonly number[], dim: number, size: number, tiled: boolean): number[] {
+  if (tiled) {
+    if (shape[dim] % size) throw new ValueError(`psum_scatter: the scattered dimension ${dim} (size ${shape[dim]}) must be divisible by the axis size ${size}`);
+    return shape.map((s, i) => (i === dim ? s / size : s));
+  }
+  if (shape[dim] !== size) throw new ValueError(`psum_scatter: the scattered dimension ${dim} (size ${shape[dim]}) must equal the axis size ${size} (or use tiled=True)`);
+  return shape.filter((_, i) => i !== dim);
+}
+
+definePrimitive("reduce_scatter", {
+  abstractEval: ([x], p) => [new ShapedArray(scatteredShape(x.shape, p.scatter_dimension as number, p.axis_size as number, p.tiled as boolean), x.dtype, x.weakType)],
+  // Linear; its transpose gathers the cotangents back (all_gather).
+  jvp: linearJvp("reduce_scatter"),
+  transpose: ([ct], [x], p) => [
+    ct instanceof Zero
+      ? new Zero((x as UndefinedPrimal).aval)
+      : bind1("all_gather", [ct], { all_gather_dimension: p.scatter_dimension, axis_name: p.axis_name, axis_index_groups: null, axis_size: p.axis_size, tiled: p.tiled }),
+  ],
+  batch: ([x], [d], p) => {
+    const moved = d === null || d === 0 ? x : lax.transpose(x, [d, ...Array.from({ length: getAval(x).ndim }, (_, i) => i).filter((i) => i !== d)]);
+    return [[bind1("reduce_scatter", [moved], { ...p, scatter_dimension: (p.scatter_dimension as number) + (d === null ? 0 : 1) })], [d === null ? null : 0]];
+  },
+  lower: { kind: "impl", impl: outsideShardMap("reduce_scatter") },
+});
+
+/**
+ * `lax.psum_scatter(x, axis_name, scatter_dimension=0, tiled=False)`: the psum over the devices
+ * along the axes, of which each keeps only its own part along `scatter_dimension` (its index
+ * there, or its block of it when `tiled`).
+ */
+export function psumScatter(x: Value, axisName: AxisName, opts: { scatter_dimension?: number; tiled?: boolean } = {}): Value {
+  const axes = checkBound(axisName);
+  const size = axes.reduce((n, a) => n * axisSize(a), 1);
+  const nd = getAval(x).ndim;
+  let dim = opts.scatter_dimension ?? 0;
+  if (dim < -nd || dim >= nd) throw new RangeError(`axis ${dim} is out of bounds for array of dimension ${nd}`);
+  if (dim < 0) dim += nd;
+  return bind1("reduce_scatter", [summable(x)], { scatter_dimension: dim, axis_name: axes, axis_index_groups: null, axis_size: size, tiled: opts.tiled ?? false });
 }
 
 // ---- ppermute --------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 /**
  * @file Communication between the devices of a mesh, done by the host (the devices share memory,
  * so "sending" is reading one device's block and writing another's): all-reduce, all-gather,
- * ppermute and axis_index over groups of devices that differ only on some mesh axes.
+ * reduce-scatter, ppermute and axis_index over groups of devices that differ only on some mesh axes.
  */
 
 import { Array as KArray } from "../backend/array.js";
@@ -9,7 +9,7 @@ import { TYPED_ARRAY } from "../backend/backend.js";
 import { type DType, ITEMSIZE } from "../ir/dtype.js";
 import type { HostData, ShardReduce } from "../ir/rules.js";
 import { H } from "../codegen/jsmath.js";
-import { insertBlock } from "./blocks.js";
+import { extractBlock, insertBlock } from "./blocks.js";
 import type { Mesh } from "./mesh.js";
 
 /** The groups of mesh positions that differ only on `axes` (each in the axes' row-major order). */
@@ -91,6 +91,25 @@ export function allGather(mesh: Mesh, blocks: readonly KArray[], axes: readonly 
       insertBlock(data, shape, ranges, blocks[k].data());
     });
     for (const k of g) out[k] = KArray.fromHost(data, shape, a.dtype, { device: mesh.devices[k], weak: a.weakType });
+  }
+  return out;
+}
+
+/**
+ * Reduce-scatter (psum_scatter): each group's blocks are summed, and member j keeps part j of the
+ * sum along `dim` (its j-th slice, dropping `dim`; or its j-th block of `dim` when `tiled`).
+ */
+export function reduceScatter(mesh: Mesh, blocks: readonly KArray[], axes: readonly string[], dim: number, tiled: boolean): KArray[] {
+  const out = new Array<KArray>(mesh.size);
+  const a = blocks[0].aval;
+  for (const g of groupsOf(mesh, axes)) {
+    const sum = combine("sum", a.dtype, g.map((k) => blocks[k].data()));
+    const part = tiled ? a.shape[dim] / g.length : 1;
+    const shape = tiled ? a.shape.map((s, i) => (i === dim ? part : s)) : a.shape.filter((_, i) => i !== dim);
+    g.forEach((k, j) => {
+      const ranges = a.shape.map((s, i): [number, number] => (i === dim ? [j * part, (j + 1) * part] : [0, s]));
+      out[k] = KArray.fromHost(extractBlock(sum, a.shape, ranges, a.dtype), shape, a.dtype, { device: mesh.devices[k], weak: a.weakType });
+    });
   }
   return out;
 }

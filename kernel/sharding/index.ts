@@ -11,7 +11,7 @@ export { NamedSharding, SingleDeviceSharding, Sharding } from "./named_sharding.
 export { ShardedArray, type Shard } from "./array.js";
 export { devicePut, withShardingConstraint } from "./device_put.js";
 export { shardMap, type ShardMapOptions } from "./shard_map.js";
-export { psum, pmean, pmax, pmin, allGather, ppermute, axisIndex } from "./collectives.js";
+export { psum, pmean, pmax, pmin, allGather, psumScatter, ppermute, axisIndex } from "./collectives.js";
 export { shardingLog, onShardingLog } from "./log.js";
 export { jit, type ShardedJitOptions, type ShardingTree } from "./jit.js";
 export { shardingData, shardingText, type ShardingData } from "./visualize.js";

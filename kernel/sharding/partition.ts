@@ -202,6 +202,9 @@ class Partitioner {
             case "ppermute":
               this.b.add({ kind: "ppermute", src, out: outs[i], axes, perm: e.params.perm as [number, number][] });
               break;
+            case "reduce_scatter":
+              this.b.add({ kind: "reducescatter", src, out: outs[i], axes, dim: e.params.scatter_dimension as number, tiled: e.params.tiled as boolean });
+              break;
           }
         });
         if (e.primitive === "axis_index") this.b.add({ kind: "axisIndex", out: outs[0], axes });

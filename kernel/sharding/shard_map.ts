@@ -136,8 +136,8 @@ export function shardMap<F extends (...args: never[]) => unknown>(f: F, opts: Sh
 
 /**
  * The mesh axes each output of a body may vary over (JAX's vma): inputs vary over the axes their
- * in_specs split them on, axis_index over its axes; psum, pmax, pmin and all_gather make values
- * the same along their axes; everything else varies as its inputs do.
+ * in_specs split them on, axis_index, ppermute and psum_scatter over their axes; psum, pmax, pmin
+ * and all_gather make values the same along their axes; everything else varies as its inputs do.
  */
 function varying(jaxpr: Jaxpr, ins: readonly Set<string>[]): Set<string>[] {
   const env = new Map<Var, Set<string>>();
@@ -151,7 +151,7 @@ function varying(jaxpr: Jaxpr, ins: readonly Set<string>[]): Set<string>[] {
       const axes = collectiveAxes(e.params);
       outs = xs.map((x) => new Set([...x].filter((a) => !axes.includes(a))));
     } else if (e.primitive === "axis_index") outs = [new Set(collectiveAxes(e.params))];
-    else if (e.primitive === "ppermute") outs = [new Set([...union, ...collectiveAxes(e.params)])];
+    else if (e.primitive === "ppermute" || e.primitive === "reduce_scatter") outs = [new Set([...union, ...collectiveAxes(e.params)])];
     else if (e.params.jaxpr instanceof ClosedJaxpr && e.primitive === "jit") outs = varying(e.params.jaxpr.jaxpr, xs);
     else outs = e.outBinders.map(() => union);
     e.outBinders.forEach((v, i) => env.set(v, outs[i]));

@@ -1,7 +1,7 @@
 /**
  * @file SPMD programs: what a sharded computation becomes. Values live in slots, each slot one
  * block per mesh device; steps are per-device computations (runs of equations on blocks, fused
- * and compiled per device as jit does), communication (all-reduce, all-gather, ppermute,
+ * and compiled per device as jit does), communication (all-reduce, all-gather, reduce-scatter, ppermute,
  * axis_index, relayouts) and, for primitives without a sharding rule, computations on one device
  * over gathered inputs. Running a program dispatches each per-device step to every device
  * thread first and then runs device 0 on the calling thread, so the devices work in parallel.
@@ -14,7 +14,7 @@ import { ClosedJaxpr, Jaxpr, JaxprEqn, Lit, Var } from "../ir/jaxpr.js";
 import type { ArraySpec, ShardReduce } from "../ir/rules.js";
 import type { ShapedArray } from "../ir/shape.js";
 import { compiledProgram } from "../jit/primitive.js";
-import { allGather, allReduce, axisIndex, ppermute } from "./exchange.js";
+import { allGather, allReduce, axisIndex, ppermute, reduceScatter } from "./exchange.js";
 import type { Mesh } from "./mesh.js";
 import { blocksOf, relayout, share, wholeOf } from "./placement.js";
 
@@ -34,6 +34,7 @@ export type SpmdStep =
   | { readonly kind: "segment"; readonly jaxpr: ClosedJaxpr; readonly ins: readonly number[]; readonly outs: readonly number[] }
   | { readonly kind: "allreduce"; readonly src: number; readonly out: number; readonly axes: readonly string[]; readonly op: ShardReduce["op"] }
   | { readonly kind: "allgather"; readonly src: number; readonly out: number; readonly axes: readonly string[]; readonly axis: number; readonly tiled: boolean }
+  | { readonly kind: "reducescatter"; readonly src: number; readonly out: number; readonly axes: readonly string[]; readonly dim: number; readonly tiled: boolean }
   | { readonly kind: "ppermute"; readonly src: number; readonly out: number; readonly axes: readonly string[]; readonly perm: readonly (readonly [number, number])[] }
   | { readonly kind: "axisIndex"; readonly out: number; readonly axes: readonly string[] }
   /** The same array in another layout. */
@@ -202,6 +203,7 @@ export class SpmdProgram {
       }
       case "allreduce": env[s.out] = allReduce(mesh, get(s.src), s.axes, s.op); return;
       case "allgather": env[s.out] = allGather(mesh, get(s.src), s.axes, s.axis, s.tiled); return;
+      case "reducescatter": env[s.out] = reduceScatter(mesh, get(s.src), s.axes, s.dim, s.tiled); return;
       case "ppermute": env[s.out] = ppermute(mesh, get(s.src), s.axes, s.perm); return;
       case "axisIndex": env[s.out] = axisIndex(mesh, s.axes); return;
       case "alias": env[s.out] = get(s.src).map(share); return;

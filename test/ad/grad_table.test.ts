@@ -149,8 +149,8 @@ const CASES: Record<string, Case> = {
   // Collectives exist only over a named mesh axis: inside shard_map over a one-device mesh.
   shard_map: un((x) => onMesh(lax.sin)(x)),
   psum: un((x) => onMesh((y) => sh.psum(lax.sin(y), "i"))(x)),
-  // Forward mode: all_gather's transpose (psum_scatter) is not implemented yet.
-  all_gather: { ...un((x) => onMesh((y) => sh.allGather(lax.sin(y), "i", { tiled: true }))(x)), opts: { modes: ["fwd"] } },
+  all_gather: un((x) => onMesh((y) => sh.allGather(lax.sin(y), "i", { tiled: true }))(x)),
+  reduce_scatter: un((x) => onMesh((y) => sh.psumScatter(lax.sin(y), "i", { tiled: true }))(x)),
   ppermute: un((x) => onMesh((y) => sh.ppermute(lax.sin(y), "i", [[0, 0]]))(x)),
   sharding_constraint: un((x) => sh.withShardingConstraint(lax.sin(x), new sh.NamedSharding(sh.makeMesh([1], ["i"]), sh.P())) as Value),
 };

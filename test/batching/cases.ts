@@ -215,6 +215,7 @@ export const CASES: Record<string, readonly BatchCase[]> = {
   pmax: [{ args: [f32(4)], fn: (x) => [onMesh((y) => sh.pmax(y, "i"))(x)] }],
   pmin: [{ args: [f32(4)], fn: (x) => [onMesh((y) => sh.pmin(y, "i"))(x)] }],
   all_gather: [{ args: [f32(4)], fn: (x) => [onMesh((y) => sh.allGather(y, "i", { tiled: true }))(x)] }],
+  reduce_scatter: [{ args: [f32(4)], fn: (x) => [onMesh((y) => sh.psumScatter(y, "i", { tiled: true }))(x)] }],
   ppermute: [{ args: [f32(4)], fn: (x) => [onMesh((y) => sh.ppermute(y, "i", [[0, 0]]))(x)] }],
   axis_index: [{ args: [f32(4)], fn: (x) => [onMesh((y) => add(y, convertElementType(sh.axisIndex("i"), "float32")))(x)] }],
   sharding_constraint: [{ args: [f32(4)], fn: (x) => [sh.withShardingConstraint(sin(x), new sh.NamedSharding(sh.makeMesh([1], ["i"]), sh.P())) as Value] }],

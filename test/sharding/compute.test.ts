@@ -170,6 +170,20 @@ describe("computing on sharded arrays", function () {
       assertClose(idx, fx.axis_index, { rtol: 0, atol: 0 });
     });
 
+    it("psum_scatter, and grad through all_gather (its transpose)", () => {
+      const x = fromFixture(fx.x);
+      // Each device's 16 values summed over the 4 devices; device j keeps elements 4j..4j+3 (tiled),
+      // or row j of the 4x4 sum.
+      const tiled = sh.shardMap((b: Value) => sh.psumScatter(b, "x", { tiled: true }), { mesh: mesh4, in_specs: sh.P("x"), out_specs: sh.P("x") });
+      assertClose(tiled(x) as Value, fx.psum_scatter_tiled, f32);
+      const rows = sh.shardMap((b: Value) => sh.psumScatter(lax.reshape(b, [4, 4]), "x"), { mesh: mesh4, in_specs: sh.P("x"), out_specs: sh.P("x") });
+      assertClose(jit(rows)(x) as Value, fx.psum_scatter_rows, f32);
+      // Every device sums the squares of all 64 gathered values (the same Σ x², a replicated output):
+      // d/dx = 2x, through all_gather's transpose (psum_scatter) of each device's share.
+      const gathered = sh.shardMap((b: Value) => lax.reduceSum(lax.mul(sh.allGather(b, "x", { tiled: true }), sh.allGather(b, "x", { tiled: true })), [0]), { mesh: mesh4, in_specs: sh.P("x"), out_specs: sh.P(), check_vma: false });
+      assertClose(grad((v: Value) => gathered(v) as Value)(x) as Value, { ...fx.x, data: (fx.x.data as number[]).map((v) => 2 * v) }, f32);
+    });
+
     it("runs inside jit (inlined) and under grad (transposed with psum)", () => {
       const x = fromFixture(fx.x);
       const total = sh.shardMap((b: Value) => sh.psum(lax.reduceSum(lax.mul(b, b), [0]), "x"), { mesh: mesh4, in_specs: sh.P("x"), out_specs: sh.P() });
