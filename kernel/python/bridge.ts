@@ -36,7 +36,7 @@ import { type IndexSpec, IndexUpdateRef, getitem } from "../numpy/index.js";
 import { config as configApi, devices } from "./config.js";
 import { describeDerivative } from "../ad/describe.js";
 import {
-  Mesh, NamedSharding, PartitionSpec, ShardedArray, allGather, axisIndex, devicePut as shardedDevicePut, makeMesh, pmax, pmean, pmin, ppermute, psum,
+  Mesh, NamedSharding, PartitionSpec, ShardedArray, allGather, psumScatter, axisIndex, devicePut as shardedDevicePut, makeMesh, pmax, pmean, pmin, ppermute, psum,
   shardMap, withShardingConstraint,
 } from "../sharding/index.js";
 import type { AxisType, DeviceGrid } from "../sharding/mesh.js";
@@ -395,6 +395,7 @@ export const bridge = {
       case "pmax": return give(pmax(x!, axes), false);
       case "pmin": return give(pmin(x!, axes), false);
       case "all_gather": return give(allGather(x!, axes, (options(extra) ?? {}) as { axis?: number; tiled?: boolean }), false);
+      case "psum_scatter": return give(psumScatter(x!, axes, (options(extra) ?? {}) as { scatter_dimension?: number; tiled?: boolean }), false);
       case "ppermute": return give(ppermute(x!, axes, (jsList(extra) as unknown[]).map((p) => jsList(p) as [number, number])), false);
       case "axis_index": return give(axisIndex(axes), false);
     }

@@ -69,6 +69,7 @@ describe("jaxnb run: sharding", function () {
     assertAllClose(flat(v.all_gather), values(fx.all_gather_stacked), "all_gather", ...tol);
     assertAllClose(flat(v.all_gather_tiled), values(fx.x), "all_gather tiled", ...tol);
     assertAllClose(flat(v.ppermute), values(fx.ppermute_shift), "ppermute", ...tol);
+    assertAllClose(flat(v.psum_scatter), values(fx.psum_scatter_tiled), "psum_scatter", ...tol);
     assert.deepEqual(v.axis_index, [0, 1, 2, 3]);
     assertAllClose(flat(v.block_sum), values(fx.block_sums), "per-block sums", 1e-5, 1e-5);
     assert.equal(v.jit_agrees, true);

@@ -20,13 +20,14 @@ def body(b):
         "all_gather": lax.all_gather(b, "x"),
         "all_gather_tiled": lax.all_gather(b, "x", tiled=True),
         "ppermute": lax.ppermute(b, "x", perm=[(0, 1), (1, 2), (2, 3), (3, 0)]),
+        "psum_scatter": lax.psum_scatter(b, "x", tiled=True),
         "axis_index": lax.axis_index("x")[None],
         "block_sum": jnp.sum(b, keepdims=True),
     }
 
 
 specs = {"psum": P(), "pmean": P(), "pmax": P(), "all_gather": P(), "all_gather_tiled": P(),
-         "ppermute": P("x"), "axis_index": P("x"), "block_sum": P("x")}
+         "ppermute": P("x"), "psum_scatter": P("x"), "axis_index": P("x"), "block_sum": P("x")}
 out = jax.shard_map(body, mesh=mesh, in_specs=P("x"), out_specs=specs)(x)
 jitted = jax.jit(jax.shard_map(body, mesh=mesh, in_specs=P("x"), out_specs=specs))(x)
 # A primitive without a sharding rule is computed on one device; the runtime logs it (DEBUG).

@@ -320,6 +320,11 @@ def all_gather(x, axis_name, *, axis_index_groups=None, axis=0, tiled=False):
     return _tu.tree_map(lambda a: _from_js(_B.collective("all_gather", _value(a), _axes(axis_name), opts)), x)
 
 
+def psum_scatter(x, axis_name, *, scatter_dimension=0, axis_index_groups=None, tiled=False):
+    opts = to_js({"scatter_dimension": int(scatter_dimension), "tiled": bool(tiled)}, dict_converter=Object.fromEntries)
+    return _tu.tree_map(lambda a: _from_js(_B.collective("psum_scatter", _value(a), _axes(axis_name), opts)), x)
+
+
 def ppermute(x, axis_name, perm):
     pairs = to_js([to_js([int(a), int(b)]) for a, b in perm])
     return _tu.tree_map(lambda a: _from_js(_B.collective("ppermute", _value(a), _axes(axis_name), pairs)), x)
