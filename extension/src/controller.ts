@@ -27,6 +27,7 @@ export class JaxControllers implements vscode.Disposable {
   constructor(private readonly context: vscode.ExtensionContext) {
     this.controllers = { webgpu: this.create("webgpu"), cpu: this.create("cpu") };
     this.disposables.push(
+      vscode.window.onDidChangeVisibleNotebookEditors((eds) => eds.forEach((e) => void this.selectSaved(e))),
       vscode.workspace.onDidOpenNotebookDocument((nb) => this.setAffinity(nb)),
       vscode.workspace.onDidCloseNotebookDocument((nb) => void this.shutdown(nb)),
     );
@@ -53,6 +54,20 @@ export class JaxControllers implements vscode.Disposable {
     const display = ((nb.metadata?.metadata as Record<string, unknown> | undefined)?.kernelspec as { display_name?: string } | undefined)?.display_name;
     const preferred: BackendChoice = display === LABELS.cpu ? "cpu" : display === LABELS.webgpu ? "webgpu" : this.defaultBackend();
     this.controllers[preferred].updateNotebookAffinity(nb, vscode.NotebookControllerAffinity.Preferred);
+  }
+
+  /**
+   * A notebook saved with one of our kernels gets that kernel selected when it is shown, as
+   * Jupyter selects a notebook's saved kernel (an affinity alone still asks the user to pick).
+   */
+  private async selectSaved(editor: vscode.NotebookEditor): Promise<void> {
+    const nb = editor.notebook;
+    if (nb.notebookType !== NOTEBOOK_TYPE || this.selected.has(nb.uri.toString())) return;
+    const display = ((nb.metadata?.metadata as Record<string, unknown> | undefined)?.kernelspec as { display_name?: string } | undefined)?.display_name;
+    const backend = (Object.keys(LABELS) as BackendChoice[]).find((b) => LABELS[b] === display);
+    if (!backend) return;
+    this.selected.set(nb.uri.toString(), backend);
+    await vscode.commands.executeCommand("notebook.selectKernel", { notebookEditor: editor, id: `jaxnb-${backend}`, extension: "jaxnb.jaxnb" });
   }
 
   private defaultBackend(): BackendChoice {
