@@ -67,6 +67,10 @@ export class PartialEvalTracer extends Tracer {
 }
 
 export class PartialEvalTrace extends Trace {
+  /** Staged equations of effectful primitives: kept in the unknown jaxpr though nothing reads them. */
+  get effects(): EqnRecipe[] {
+    return this.main.globalData as EqnRecipe[];
+  }
   newArg(pval: PartialVal): PartialEvalTracer {
     return new PartialEvalTracer(this, pval, pval.isKnown ? null : { kind: "lambda" });
   }
@@ -98,17 +102,18 @@ export class PartialEvalTrace extends Trace {
     const outs = avals.map((a) => new PartialEvalTracer(this, PartialVal.unknown(a), null));
     const recipe = new EqnRecipe(prim, ins, params, outs);
     for (const o of outs) o.recipe = recipe;
+    if (rulesOf(prim).effectful) this.effects.push(recipe);
     return outs;
   }
 }
 
 // ---- from the tracer graph to a jaxpr --------------------------------------------------------------
 
-/** The equations the outputs depend on, in creation order (iterative: graphs can be deep). */
-function reachableEqns(outs: readonly PartialEvalTracer[]): EqnRecipe[] {
+/** The equations the outputs and the effects depend on, in creation order (iterative: graphs can be deep). */
+function reachableEqns(outs: readonly PartialEvalTracer[], effects: readonly EqnRecipe[]): EqnRecipe[] {
   const seen = new Set<PartialEvalTracer>();
-  const eqns = new Set<EqnRecipe>();
-  const stack = [...outs];
+  const eqns = new Set<EqnRecipe>(effects);
+  const stack = [...outs, ...effects.flatMap((r) => r.tracersIn)];
   while (stack.length) {
     const t = stack.pop()!;
     if (seen.has(t)) continue;
@@ -135,7 +140,7 @@ function literalOf(x: Value): Lit | undefined {
  * The jaxpr computing `tracersOut` from `tracersIn` (Autodidax's tracers_to_jaxpr): its constvars
  * are the known values the unknown part reads (the residuals), returned as the closed jaxpr's consts.
  */
-export function tracersToJaxpr(tracersIn: readonly PartialEvalTracer[], tracersOut: readonly PartialEvalTracer[]): ClosedJaxpr {
+export function tracersToJaxpr(tracersIn: readonly PartialEvalTracer[], tracersOut: readonly PartialEvalTracer[], effects: readonly EqnRecipe[] = []): ClosedJaxpr {
   const env = new Map<PartialEvalTracer, Atom>();
   for (const t of tracersIn) env.set(t, new Var(t.aval));
   const constVars = new Map<unknown, Var>();
@@ -155,7 +160,7 @@ export function tracersToJaxpr(tracersIn: readonly PartialEvalTracer[], tracersO
     env.set(t, a);
     return a;
   };
-  const eqns = reachableEqns(tracersOut).map((r) => {
+  const eqns = reachableEqns(tracersOut, effects).map((r) => {
     const ins = r.tracersIn.map(atomOf);
     const outs = r.tracersOut.map((o) => {
       const v = new Var(o.aval);
@@ -178,7 +183,7 @@ export function tracersToJaxpr(tracersIn: readonly PartialEvalTracer[], tracersO
 export function partialEvalFlat(
   f: (...xs: Value[]) => Value[], pvalsIn: readonly PartialVal[], instantiate: boolean | readonly boolean[] | ((i: number) => boolean) = false,
 ): { jaxpr: ClosedJaxpr; pvalsOut: PartialVal[] } {
-  return newMain(PartialEvalTrace, null, (main: MainTrace) => {
+  return newMain(PartialEvalTrace, [], (main: MainTrace) => {
     const trace = new PartialEvalTrace(main);
     const ins = pvalsIn.map((p) => trace.newArg(p));
     const outs = f(...ins.map((t) => t.fullLower())).map((o, i) => {
@@ -186,7 +191,7 @@ export function partialEvalFlat(
       const inst = typeof instantiate === "boolean" ? instantiate : typeof instantiate === "function" ? instantiate(i) : instantiate[i];
       return inst ? trace.instantiateConst(t) : t;
     });
-    const jaxpr = tracersToJaxpr(ins.filter((t) => !t.pval.isKnown), outs.filter((t) => !t.pval.isKnown));
+    const jaxpr = tracersToJaxpr(ins.filter((t) => !t.pval.isKnown), outs.filter((t) => !t.pval.isKnown), trace.effects);
     return { jaxpr, pvalsOut: outs.map((t) => t.pval) };
   });
 }
@@ -242,7 +247,7 @@ export function dceJaxpr(jaxpr: Jaxpr, usedOutputs: readonly boolean[], instanti
   const eqns: JaxprEqn[] = [];
   for (let i = jaxpr.eqns.length - 1; i >= 0; i--) {
     const e = jaxpr.eqns[i];
-    if (!e.outBinders.some((v) => live.has(v))) continue;
+    if (!e.outBinders.some((v) => live.has(v)) && !rulesOf(e.primitive).effectful) continue;
     eqns.push(e);
     for (const x of e.inputs) if (x instanceof Var) live.add(x);
   }

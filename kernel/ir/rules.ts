@@ -122,6 +122,12 @@ export interface PrimitiveRules {
    */
   readonly partialEval?: PartialEvalRule;
   /**
+   * Optional: the primitive has a side effect (JAX's effects, e.g. `debug_callback`'s Debug):
+   * its equations are kept by dead-code elimination and partial evaluation even when nothing
+   * reads their outputs.
+   */
+  readonly effectful?: boolean;
+  /**
    * Optional: how the primitive runs on sharded operands. Without it, an equation whose inputs
    * are all replicated runs on every device as it is, and one with a split input is computed on
    * one device from gathered inputs, its results then re-split (correct, slower; logged).

@@ -11,3 +11,4 @@ export * from "./sort.js";
 export * from "./control.js";
 export * from "./dot.js";
 export * from "./linalg.js";
+export * from "./debug.js";

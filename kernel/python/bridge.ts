@@ -42,6 +42,7 @@ import {
 import type { AxisType, DeviceGrid } from "../sharding/mesh.js";
 import { shardingData, shardingText } from "../sharding/visualize.js";
 import { onShardingLog } from "../sharding/log.js";
+import { debugCallback } from "../lax/debug.js";
 
 /** A Python callable as JS sees it (a PyProxy): called with handles, returns a Python list. */
 interface PyCallable {
@@ -50,6 +51,17 @@ interface PyCallable {
 interface PyList {
   toJs(opts: { depth: number }): unknown[];
   destroy(): void;
+}
+
+/** Python callbacks held by staged `debug_callback` equations: released when the equation's function dies. */
+const callbackProxies = new FinalizationRegistry<{ destroy(): void }>((p) => p.destroy());
+
+/** A concrete operand of a debug callback as a new Python-owned array (the program may free its own). */
+function callbackArg(x: Value): unknown {
+  if (x instanceof Array) return give(x.withAval(x.aval), true);
+  if (x instanceof TypedScalar) return give(x, true);
+  const a = getAval(x);
+  return give(Array.scalar(x as number | boolean, a.dtype, a.weakType), true);
 }
 
 // ---- ownership (see the file comment) ------------------------------------------------------
@@ -304,6 +316,21 @@ export const bridge = {
     }
     const o = options(opts);
     return give(o === undefined ? (fn as (...xs: unknown[]) => unknown)(...a) : (fn as (...xs: unknown[]) => unknown)(...a, o), true);
+  },
+
+  /**
+   * `jax.debug.callback`: binds `debug_callback` on `args` with a Python function of flat
+   * handles (`name` is what jaxprs print for it). Eagerly it is called at once; under a
+   * transformation whenever the staged program reaches it.
+   */
+  debugCallback(f: PyCallable & { destroy(): void }, name: string, ordered: boolean, partitioned: boolean, args: unknown): void {
+    const a = jsList(args) as Value[];
+    noteArgs(a);
+    const cb = named((...xs: Value[]): void => {
+      (f as unknown as (...ys: unknown[]) => unknown)(...xs.map(callbackArg));
+    }, name);
+    callbackProxies.register(cb, f);
+    debugCallback(cb, a, { ordered, partitioned });
   },
 
   // ---- sharding -------------------------------------------------------------------------------

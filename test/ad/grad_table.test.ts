@@ -82,6 +82,8 @@ const CASES: Record<string, Case> = {
   cumprod: un((x) => lax.cumprod(x, 0, false)),
   cumsum: un((x) => lax.cumsum(x, 0, true)),
   custom_jvp_call: un((x) => sinJvp(x)),
+  // The callback sees primals only and adds nothing to the derivative.
+  debug_callback: un((x) => (lax.debugCallback(() => undefined, [x]), lax.sin(x))),
   custom_vjp_call: { ...un((x) => sinVjp(x)), opts: { modes: ["rev"] } },
   digamma: un(lax.digamma, pos),
   div: bin(lax.div),

@@ -9,7 +9,7 @@ import * as sh from "../../kernel/sharding/index.js";
 import type { DType } from "../../kernel/ir/dtype.js";
 import { GatherDimensionNumbers, gather } from "../../kernel/lax/gather.js";
 import { ScatterDimensionNumbers, scatter, scatterAdd, scatterMax, scatterMin, scatterMul, scatterSub } from "../../kernel/lax/scatter.js";
-import { add, mul, sin, cos, lt, cond, switchBranches, whileLoop, scan } from "../../kernel/lax/index.js";
+import { add, mul, sin, cos, lt, cond, switchBranches, whileLoop, scan, debugCallback } from "../../kernel/lax/index.js";
 import { cholesky, eigh, lu, luPivotsToPermutation, matmul, mT, qr, svd, triangularSolve, tril } from "../../kernel/lax/linalg.js";
 import { broadcastedIota, convertElementType } from "../../kernel/lax/structural.js";
 import { eq } from "../../kernel/lax/select.js";
@@ -204,6 +204,8 @@ export const CASES: Record<string, readonly BatchCase[]> = {
   iota_2x32_shape: [{ args: [], fn: () => iota2x32Shape([2, 3]), note: "no operands (axis_size)" }],
   // ---- transformations as primitives
   custom_jvp_call: [{ args: [f32(3)], fn: (x) => [customSin(x)] }],
+  // No outputs of its own (its per-element calls are tested in test/lax/debug.test.ts): vmap must leave the rest intact.
+  debug_callback: [{ args: [f32(3), f32(3)], fn: (x, y) => (debugCallback(() => undefined, [x, y]), [add(x, y)]) }],
   custom_vjp_call: [{ args: [f32(3)], fn: (x) => [customCos(x)] }],
   // custom_lin lives in linear jaxprs and is only ever transposed (as in JAX): vmap a pullback through it.
   custom_lin: [{ args: [f32(3), f32(3)], fn: (x, ct) => (vjp(customCos as never, [x]) as [Value, (ct: Value) => Value[]])[1](ct), note: "a pullback through a custom_vjp" }],
