@@ -6,7 +6,7 @@
  */
 
 import {
-  type Params, type Value, MainTrace, Trace, Tracer, bind, fullLower, getAval, newMain, rulesOf,
+  type Params, type Value, MainTrace, Trace, Tracer, bind, fullLower, getAval, installAxisTrace, newMain, rulesOf,
 } from "../ir/core.js";
 import { ShapedArray, canonicalAxis } from "../ir/shape.js";
 import type { BDim } from "../ir/rules.js";
@@ -47,6 +47,31 @@ export function lookupAxis(name: string): AxisData | undefined {
   return undefined;
 }
 
+// The main trace of each vmapped axis, and the primitives over named axes (collectives) with the
+// axis names their params give: such a primitive naming a vmapped axis is bound at least at that
+// vmap's level and reaches its batching rule even when nothing is batched.
+const mainOfAxis = new WeakMap<AxisData, MainTrace>();
+const axisPrimitives = new Map<string, (p: Params) => readonly string[]>();
+
+/** Declares `prim` a primitive over the named axes `axesOf(params)` (see installAxisTrace in kernel/ir/core.ts). */
+export function defineAxisPrimitive(prim: string, axesOf: (p: Params) => readonly string[]): void {
+  axisPrimitives.set(prim, axesOf);
+}
+
+const namesAxis = (prim: string, params: Params, name: string | null): boolean =>
+  name !== null && (axisPrimitives.get(prim)?.(params).includes(name) ?? false);
+
+installAxisTrace((prim, params) => {
+  const axesOf = axisPrimitives.get(prim);
+  let top: MainTrace | null = null;
+  for (const name of axesOf?.(params) ?? []) {
+    const axis = lookupAxis(name);
+    const main = axis && mainOfAxis.get(axis);
+    if (main && (!top || main.level > top.level)) top = main;
+  }
+  return top;
+});
+
 /** Runs `fn` with `axis` as the innermost batched axis. */
 export function withAxis<R>(axis: AxisData, fn: () => R): R {
   axisStack.push(axis);
@@ -72,8 +97,9 @@ export class BatchTrace extends Trace {
     const unboxed = tracers.map((t) => this.unbox(t));
     const vals = unboxed.map(([v]) => v);
     const dims = unboxed.map(([, d]) => d);
-    // Nothing batched: the primitive applies as it is, below this trace.
-    if (dims.every((d) => d === null)) return bind(prim, vals, params);
+    // Nothing batched: the primitive applies as it is, below this trace (unless it is a
+    // collective over this trace's axis: its rule computes over the batch).
+    if (dims.every((d) => d === null) && !namesAxis(prim, params, this.axis.name)) return bind(prim, vals, params);
     const [outs, outDims] = withAxis(this.axis, () => rulesOf(prim).batch(vals, dims, params, this.axis.size));
     return outs.map((o, i) => new BatchTracer(this, o, outDims[i]));
   }
@@ -122,13 +148,25 @@ export function batchSubtrace(
   f: (...args: Value[]) => Value[], axis: AxisData, inDims: readonly BDim[], args: readonly Value[],
 ): [Value[], BDim[]] {
   return newMain(BatchTrace, axis, (main: MainTrace) => {
-    const trace = new BatchTrace(main);
-    const ins = args.map((x, i) => {
-      const d = inDims[i];
-      return d === null ? x : new BatchTracer(trace, x, canonicalAxis(d, getAval(x).ndim));
-    });
-    const outs = withAxis(axis, () => f(...ins));
-    const unboxed = outs.map((o) => trace.unbox(o));
-    return [unboxed.map(([v]) => v), unboxed.map(([, d]) => d)];
+    const outer = mainOfAxis.get(axis);
+    mainOfAxis.set(axis, main);
+    try {
+      return batchIn(main, f, axis, inDims, args);
+    } finally {
+      if (outer) mainOfAxis.set(axis, outer);
+      else mainOfAxis.delete(axis);
+    }
   });
+}
+
+/** The body of batchSubtrace, under its main trace. */
+function batchIn(main: MainTrace, f: (...args: Value[]) => Value[], axis: AxisData, inDims: readonly BDim[], args: readonly Value[]): [Value[], BDim[]] {
+  const trace = new BatchTrace(main);
+  const ins = args.map((x, i) => {
+    const d = inDims[i];
+    return d === null ? x : new BatchTracer(trace, x, canonicalAxis(d, getAval(x).ndim));
+  });
+  const outs = withAxis(axis, () => f(...ins));
+  const unboxed = outs.map((o) => trace.unbox(o));
+  return [unboxed.map(([v]) => v), unboxed.map(([, d]) => d)];
 }

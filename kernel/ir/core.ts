@@ -255,8 +255,18 @@ export function newDynamic<R>(traceType: new (main: MainTrace) => Trace, globalD
   });
 }
 
-function findTopTrace(xs: readonly Value[]): Trace {
-  let top = traceStack[0];
+/**
+ * For primitives over named axes (collectives): the main trace that binds the axes they name, or
+ * null. `bind` then goes at least that high, so that a vmap binding the axis sees the equation
+ * even when no argument is batched (JAX's AxisPrimitive.bind). Installed by kernel/batching.
+ */
+let axisTraceOf: ((prim: string, params: Params) => MainTrace | null) | null = null;
+export function installAxisTrace(fn: (prim: string, params: Params) => MainTrace | null): void {
+  axisTraceOf = fn;
+}
+
+function findTopTrace(xs: readonly Value[], axisMain: MainTrace | null = null): Trace {
+  let top = axisMain && axisMain.level > 0 ? axisMain : traceStack[0];
   for (const x of xs) {
     if (x instanceof Tracer && x.trace.main.level > top.level) top = x.trace.main;
   }
@@ -292,7 +302,7 @@ export function fullLower(v: Value): Value {
 
 /** Applies a primitive: finds the top trace among the arguments and lets it process the call. */
 export function bind(prim: string, args: readonly Value[], params: Params = {}): Value[] {
-  const top = findTopTrace(args);
+  const top = findTopTrace(args, axisTraceOf?.(prim, params) ?? null);
   const tracers = args.map((a) => fullRaise(top, a));
   return top.processPrimitive(prim, tracers, params).map(fullLower);
 }

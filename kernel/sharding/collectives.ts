@@ -12,6 +12,8 @@ import { UndefinedPrimal, Zero } from "../ir/rules.js";
 import { linearJvp, tangentAval } from "../lax/helpers.js";
 import { NotImplementedError, ValueError } from "../lax/errors.js";
 import * as lax from "../lax/index.js";
+import { currentBatchAxis, defineAxisPrimitive, lookupAxis } from "../batching/trace.js";
+import { gatherBatch, indexBatch, permuteBatch, reduceBatch, scatterBatch } from "./collectives_vmap.js";
 
 // ---- the axis environment ------------------------------------------------------------------------
 
@@ -35,12 +37,14 @@ export class NameError extends Error {
   }
 }
 
-/** The size of a bound axis (JAX's error for an unbound one). */
+/** The size of a bound axis: a mesh axis of a shard_map, or a vmapped axis (JAX's error for an unbound one). */
 export function axisSize(name: string): number {
   for (let i = axisEnv.length - 1; i >= 0; i--) {
     const s = axisEnv[i].get(name);
     if (s !== undefined) return s;
   }
+  const vmapped = lookupAxis(name);
+  if (vmapped) return vmapped.size;
   throw new NameError(`unbound axis name: ${name}`);
 }
 
@@ -54,6 +58,23 @@ export function collectiveAxes(p: Params): string[] {
 }
 
 export const COLLECTIVES = new Set(["psum", "pmax", "pmin", "all_gather", "reduce_scatter", "ppermute", "axis_index"]);
+for (const prim of COLLECTIVES) defineAxisPrimitive(prim, collectiveAxes);
+
+/**
+ * In a batching rule: the vmapped axis being batched when the collective names it (then the rule
+ * computes over the batch dimension, kernel/sharding/collectives_vmap.ts), with the other axes it
+ * names (mesh axes, outer vmaps), which a collective bound below handles; null otherwise.
+ */
+function vmapped(p: Params): { rest: string[] } | null {
+  const name = currentBatchAxis()?.name;
+  const axes = collectiveAxes(p);
+  return name != null && axes.includes(name) ? { rest: axes.filter((a) => a !== name) } : null;
+}
+
+/** A collective over several axes, one of them vmapped, that has no rule for that mix. */
+const mixed = (prim: string): never => {
+  throw new NotImplementedError(`${prim} over a vmapped axis together with other axes`);
+};
 
 const outsideShardMap = (prim: string) => (_args: Value[], p: Params): Value[] => {
   throw new NameError(`unbound axis name: ${collectiveAxes(p)[0]} (${prim} runs only inside shard_map)`);
@@ -71,7 +92,12 @@ definePrimitive("psum", {
     let k = 0;
     return args.map((a, i) => (a instanceof UndefinedPrimal ? (live[i] === null ? new Zero((a as UndefinedPrimal).aval) : summed[k++]) : null));
   },
-  batch: (args, dims, p) => [bind("psum", args, p), dims],
+  batch: (args, dims, p, size) => {
+    const v = vmapped(p);
+    if (!v) return [bind("psum", args, p), dims];
+    const summed = reduceBatch("sum", args, dims, size);
+    return [v.rest.length ? bind("psum", summed, { ...p, axes: v.rest }) : summed, args.map(() => null)];
+  },
   lower: { kind: "impl", impl: outsideShardMap("psum") },
 });
 
@@ -84,7 +110,12 @@ for (const name of ["pmax", "pmin"]) {
       return [outs, outs.map((o) => new Zero(tangentAval(getAval(o))))];
     },
     transpose: null,
-    batch: (args, dims, p) => [bind(name, args, p), dims],
+    batch: (args, dims, p, size) => {
+      const v = vmapped(p);
+      if (!v) return [bind(name, args, p), dims];
+      const reduced = reduceBatch(name === "pmax" ? "max" : "min", args, dims, size);
+      return [v.rest.length ? bind(name, reduced, { ...p, axes: v.rest }) : reduced, args.map(() => null)];
+    },
     lower: { kind: "impl", impl: outsideShardMap(name) },
   });
 }
@@ -140,7 +171,9 @@ definePrimitive("all_gather", {
       : bind1("reduce_scatter", [ct], { scatter_dimension: p.all_gather_dimension, axis_name: p.axis_name, axis_index_groups: null, axis_size: p.axis_size, tiled: p.tiled }),
   ],
   // A batched operand: its batch dim moves to the front, the gathered dimension shifts by one.
-  batch: ([x], [d], p) => {
+  batch: ([x], [d], p, size) => {
+    const v = vmapped(p);
+    if (v) return v.rest.length ? mixed("all_gather") : [[gatherBatch(x, d, size, p.all_gather_dimension as number, p.tiled as boolean)], [null]];
     const moved = d === null || d === 0 ? x : lax.transpose(x, [d, ...Array.from({ length: getAval(x).ndim }, (_, i) => i).filter((i) => i !== d)]);
     return [[bind1("all_gather", [moved], { ...p, all_gather_dimension: (p.all_gather_dimension as number) + (d === null ? 0 : 1) })], [d === null ? null : 0]];
   },
@@ -183,7 +216,13 @@ definePrimitive("reduce_scatter", {
       ? new Zero((x as UndefinedPrimal).aval)
       : bind1("all_gather", [ct], { all_gather_dimension: p.scatter_dimension, axis_name: p.axis_name, axis_index_groups: null, axis_size: p.axis_size, tiled: p.tiled }),
   ],
-  batch: ([x], [d], p) => {
+  batch: ([x], [d], p, size) => {
+    const v = vmapped(p);
+    if (v) {
+      if (v.rest.length) return mixed("psum_scatter");
+      const [y, yd] = scatterBatch(x, d, size, p.scatter_dimension as number, p.tiled as boolean);
+      return [[y], [yd]];
+    }
     const moved = d === null || d === 0 ? x : lax.transpose(x, [d, ...Array.from({ length: getAval(x).ndim }, (_, i) => i).filter((i) => i !== d)]);
     return [[bind1("reduce_scatter", [moved], { ...p, scatter_dimension: (p.scatter_dimension as number) + (d === null ? 0 : 1) })], [d === null ? null : 0]];
   },
@@ -216,7 +255,11 @@ definePrimitive("ppermute", {
     const inverse = (p.perm as [number, number][]).map(([s, d]) => [d, s]);
     return [bind1("ppermute", [ct], { ...p, perm: inverse })];
   },
-  batch: ([x], [d], p) => [[bind1("ppermute", [x], p)], [d]],
+  batch: ([x], [d], p, size) => {
+    const v = vmapped(p);
+    if (v) return v.rest.length ? mixed("ppermute") : [[permuteBatch(x, d, size, p.perm as [number, number][])], [0]];
+    return [[bind1("ppermute", [x], p)], [d]];
+  },
   lower: { kind: "impl", impl: outsideShardMap("ppermute") },
 });
 
@@ -240,7 +283,11 @@ definePrimitive("axis_index", {
   abstractEval: () => [new ShapedArray([], "int32", false)],
   jvp: "nondiff",
   transpose: null,
-  batch: (_args, _dims, p) => [[bind1("axis_index", [], p)], [null]],
+  batch: (_args, _dims, p, size) => {
+    const v = vmapped(p);
+    if (v) return v.rest.length ? mixed("axis_index") : [[indexBatch(size)], [0]];
+    return [[bind1("axis_index", [], p)], [null]];
+  },
   lower: { kind: "impl", impl: outsideShardMap("axis_index") },
 });
 

@@ -7,14 +7,15 @@
  */
 
 import { type Params, type Value, bind, definePrimitive, getAval } from "../ir/core.js";
-import { type Atom, ClosedJaxpr, Jaxpr, Lit, type Var, traceToJaxpr } from "../ir/jaxpr.js";
+import { type Atom, ClosedJaxpr, Jaxpr, Lit, Var, evalJaxpr, traceToJaxpr } from "../ir/jaxpr.js";
 import { treeFlatten, treeUnflatten, treeDefStr } from "../ir/pytree.js";
-import { type ArraySpec, UndefinedPrimal, Zero } from "../ir/rules.js";
+import { type ArraySpec, type StageFn, UndefinedPrimal, Zero } from "../ir/rules.js";
 import { ShapedArray } from "../ir/shape.js";
 import { instantiate, tangentAval } from "../lax/helpers.js";
 import { ValueError } from "../lax/errors.js";
 import { jvpJaxpr } from "../ad/jvp.js";
 import { backwardPass } from "../ad/transpose.js";
+import { partialEvalJaxpr } from "../ad/partial_eval.js";
 import { vmapJaxpr } from "../batching/jaxpr.js";
 import * as lax from "../lax/index.js";
 import { collectiveAxes, psum, withAxes } from "./collectives.js";
@@ -193,6 +194,64 @@ function hoist(cj: ClosedJaxpr): [ClosedJaxpr, Value[]] {
 /** The mesh axes a spec does not mention (along which a value is the same on every device). */
 const unmentioned = (mesh: Mesh, spec: PartitionSpec): string[] => mesh.axisNames.filter((a) => !spec.axes().includes(a));
 
+/**
+ * Partial evaluation of a shard_map (JAX's _shard_map_partial_eval): the body splits into a known
+ * and an unknown part; the known part runs now as a shard_map of the known inputs, giving the
+ * known outputs and the residuals; the unknown part is staged as a second shard_map reading them.
+ * A residual that is a known input or output is passed on as that value (with its spec); the
+ * others leave the known shard_map split over the mesh axes they vary along (all axes without
+ * check_vma) on a leading dimension, scalars first made rank 1 (a spec needs a dimension).
+ */
+function shardMapPartialEval(args: Value[], unknown: boolean[], p: Params, stage: StageFn): Value[] {
+  if (unknown.every(Boolean)) return stage("shard_map", args, p);
+  const mesh = p.mesh as Mesh;
+  const inSpecs = p.in_specs as PartitionSpec[], outSpecs = p.out_specs as PartitionSpec[];
+  const axes = meshAxes(mesh);
+  const split = withAxes(axes, () => partialEvalJaxpr(p.jaxpr as ClosedJaxpr, unknown, false));
+  const known = split.known.jaxpr;
+  const nKnownOuts = known.outs.length - split.numRes;
+  const knownInSpecs = inSpecs.filter((_, i) => !unknown[i]);
+  const knownOutSpecs = outSpecs.filter((_, i) => !split.outUnknowns[i]);
+  if (!split.outUnknowns.some(Boolean)) return bind("shard_map", args, p);
+  // Where each residual comes from: a known input, a known output, or a new output of the known part.
+  const resAtoms = known.outs.slice(nKnownOuts);
+  const knownOutAtoms = known.outs.slice(0, nKnownOuts);
+  const vma = (p.check_vma as boolean) ? varying(known, knownInSpecs.map((s) => new Set(s.axes()))) : null;
+  const fresh: number[] = [];
+  const source: { from: "input" | "output" | "fresh"; index: number }[] = [];
+  const resSpecs = resAtoms.map((r, j) => {
+    const i = r instanceof Var ? known.invars.indexOf(r) : -1;
+    if (i >= 0) return source.push({ from: "input", index: i }), knownInSpecs[i];
+    const o = r instanceof Var ? knownOutAtoms.indexOf(r) : -1;
+    if (o >= 0) return source.push({ from: "output", index: o }), knownOutSpecs[o];
+    source.push({ from: "fresh", index: fresh.push(j) - 1 });
+    const names = vma ? mesh.axisNames.filter((a) => vma[nKnownOuts + j].has(a)) : [...mesh.axisNames];
+    return new PartitionSpec(names.length === 0 ? null : names.length === 1 ? names[0] : names);
+  });
+  const promoted = resAtoms.map((r, j) => source[j].from === "fresh" && r.aval.ndim === 0);
+  const knownBody = withAxes(axes, () =>
+    traceToJaxpr((...xs: Value[]) => {
+      const outs = evalJaxpr(known, split.known.consts, xs);
+      return [...outs.slice(0, nKnownOuts), ...fresh.map((j) => (promoted[j] ? lax.broadcastInDim(outs[nKnownOuts + j], [1], []) : outs[nKnownOuts + j]))];
+    }, split.known.inAvals),
+  );
+  const knownArgs = args.filter((_, i) => !unknown[i]);
+  const knownRes = bind("shard_map", knownArgs, withBody(p, knownBody, knownInSpecs, [...knownOutSpecs, ...fresh.map((j) => resSpecs[j])]));
+  const residuals = source.map((s) => (s.from === "input" ? knownArgs[s.index] : s.from === "output" ? knownRes[s.index] : knownRes[nKnownOuts + s.index]));
+  const unknownArgs = args.filter((_, i) => unknown[i]);
+  const uj = split.unknown;
+  const resAvals = uj.inAvals.slice(0, split.numRes).map((a, j) => (promoted[j] ? new ShapedArray([1], a.dtype, a.weakType) : a));
+  const unknownBody = withAxes(axes, () =>
+    traceToJaxpr((...xs: Value[]) => {
+      const res = xs.slice(0, split.numRes).map((r, j) => (promoted[j] ? lax.reshape(r, []) : r));
+      return evalJaxpr(uj.jaxpr, uj.consts, [...res, ...xs.slice(split.numRes)]);
+    }, [...resAvals, ...uj.inAvals.slice(split.numRes)]),
+  );
+  const unknownOuts = stage("shard_map", [...residuals, ...unknownArgs], withBody(p, unknownBody, [...resSpecs, ...inSpecs.filter((_, i) => unknown[i])], outSpecs.filter((_, i) => split.outUnknowns[i])));
+  let k = 0, u = 0;
+  return split.outUnknowns.map((isUnknown) => (isUnknown ? unknownOuts[u++] : knownRes[k++]));
+}
+
 const withBody = (p: Params, jaxpr: ClosedJaxpr, inSpecs: PartitionSpec[], outSpecs: PartitionSpec[]): Params => ({ ...p, jaxpr, in_specs: inSpecs, out_specs: outSpecs });
 
 definePrimitive("shard_map", {
@@ -206,20 +265,24 @@ definePrimitive("shard_map", {
     });
     return body.outAvals.map((a, i) => unshard(mesh, a, (p.out_specs as PartitionSpec[])[i]));
   },
-  // The primal outputs come from the equation as it is; the tangents from a shard_map of the JVP
-  // (so that partial evaluation keeps the primal part known).
+  // One shard_map of the body's JVP gives primal and tangent outputs (JAX's _shard_map_jvp);
+  // under grad, partial evaluation splits it into a forward and a tangent shard_map.
   jvp: (primals, tangents, p) => {
-    const outs = bind("shard_map", primals, p);
     const nz = tangents.map((t) => !(t instanceof Zero));
-    if (!nz.some(Boolean)) return [outs, outs.map((o) => new Zero(tangentAval(getAval(o))))];
+    if (!nz.some(Boolean)) {
+      const outs = bind("shard_map", primals, p);
+      return [outs, outs.map((o) => new Zero(tangentAval(getAval(o))))];
+    }
     const mesh = p.mesh as Mesh;
     const inSpecs = p.in_specs as PartitionSpec[], outSpecs = p.out_specs as PartitionSpec[];
     const { jaxpr, outNonzeros } = withAxes(meshAxes(mesh), () => jvpJaxpr(p.jaxpr as ClosedJaxpr, nz, false));
     const tOutSpecs = outSpecs.filter((_, i) => outNonzeros[i]);
     const res = bind("shard_map", [...primals, ...(tangents.filter((t) => !(t instanceof Zero)) as Value[])], withBody(p, jaxpr, [...inSpecs, ...inSpecs.filter((_, i) => nz[i])], [...outSpecs, ...tOutSpecs]));
+    const outs = res.slice(0, outSpecs.length);
     let k = outs.length;
     return [outs, outs.map((o, i) => (outNonzeros[i] ? res[k++] : new Zero(tangentAval(getAval(o)))))];
   },
+  partialEval: shardMapPartialEval,
   // A shard_map of the body's transpose. A replicated output's cotangent reaches every device,
   // so each takes its share (divided by the devices along the axes the out spec leaves out); a
   // replicated input's cotangent is summed over the devices along those axes (JAX's rule).
