@@ -31,7 +31,7 @@ async function once(code: string): Promise<Timing> {
     await k.ready;
     const ready = performance.now() - start;
     let result: string | undefined;
-    await k.execute({ cellId: "bench", code }, { execute_result: (p) => (result = p.data["text/plain"]) });
+    await k.execute({ cellId: "bench", code }, { execute_result: (p) => (result = String(p.data["text/plain"])) });
     if (result === undefined) throw new Error(`no execute result for ${JSON.stringify(code)}`);
     return { ready, first: performance.now() - start };
   } finally {

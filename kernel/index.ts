@@ -2,8 +2,7 @@
 
 import "./backend/eager.js";
 export * as lax from "./lax/index.js";
-export * as numpy from "./numpy/index.js";
-export * as jnp from "./numpy/index.js";
+export { jnp, jnp as numpy } from "./numpy/api.js";
 export * as random from "./random/index.js";
 export * from "./ad/index.js";
 export { vmap, vmapFlat, vmapJaxpr, type AxisSpec, type VmapOptions } from "./batching/index.js";

@@ -1,13 +1,14 @@
 /**
  * @file Every jnp function in the NumPy-fixture table (test/fixtures/gen_numpy_funcs.py), called
  * the way the Python front end calls it: through the signature table (required parameters
- * positional, the rest in the options object), compared with NumPy's values and JAX's dtypes.
+ * positional, the rest in the options object) and through the argument-checked TS API, compared
+ * with NumPy's values and JAX's dtypes.
  */
 
 import assert from "node:assert/strict";
 import { type FixtureArray, assertClose, fromFixture, loadFixture, decode, testDevices } from "../util.js";
 import { setDefaultDevice } from "../../kernel/backend/device.js";
-import * as jnp from "../../kernel/numpy/index.js";
+import { jnp } from "../../kernel/numpy/api.js";
 import { SIGNATURES } from "../../kernel/numpy/signatures.js";
 import { JaxValue, TypedScalar } from "../../kernel/ir/core.js";
 import { Array as JaxArray } from "../../kernel/backend/array.js";

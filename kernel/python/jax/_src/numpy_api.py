@@ -83,6 +83,24 @@ def _option(v):
     return v.value if isinstance(v, _Plain) else to_option(v)
 
 
+def _call_error(params, args, kwargs, error):
+    """CPython's own wording for a call that does not fit the signature (inspect's is terser)."""
+    if any(p.kind == "var" for p in params):
+        return str(error).replace("multiple values", "got multiple values")
+    lo = sum(p.kind == "pos" for p in params)
+    hi = sum(p.kind in ("pos", "opt") for p in params)
+    if len(args) > hi:
+        takes = f"{hi}" if lo == hi else f"from {lo} to {hi}"
+        noun = "argument" if hi == 1 and lo == hi else "arguments"
+        return f"takes {takes} positional {noun} but {len(args)} {'was' if len(args) == 1 else 'were'} given"
+    missing = [p.name for p in params[len(args):] if p.kind == "pos" and p.name not in kwargs]
+    if missing:
+        names = [f"'{n}'" for n in missing]
+        listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+        return f"missing {len(missing)} required positional argument{'s' if len(missing) > 1 else ''}: {listed}"
+    return str(error).replace("multiple values", "got multiple values")
+
+
 def make_function(name, params, doc=None):
     params = [_Param(p) for p in params]
     sig = _signature(params)
@@ -92,7 +110,7 @@ def make_function(name, params, doc=None):
         try:
             bound = sig.bind(*args, **kwargs)
         except TypeError as e:
-            raise TypeError(f"{name}() {e}") from None
+            raise TypeError(f"{name}() {_call_error(params, args, kwargs, e)}") from None
         arguments = bound.arguments
         if prepare is not None:
             arguments = prepare(dict(arguments))
