@@ -58,10 +58,13 @@ const MASK_BINARY: Partial<Record<string, SimdOp>> = {
 /** JavaScript functions the kernels import (float64 → float64), by function index. */
 const IMPORTS = ["sin", "cos"] as const;
 const EXACT = { sin: IMPORTS.indexOf("sin"), cos: IMPORTS.indexOf("cos") };
-const MATH: Partial<Record<string, (f: FnBuilder, x: number) => number>> = {
-  exp: expF32, log: logF32, tanh: tanhF32, logistic: logisticF32,
-  sin: (f, x) => sinCosF32(f, x, ["sin"], EXACT).sin, cos: (f, x) => sinCosF32(f, x, ["cos"], EXACT).cos,
+/** Math on f32x4 lanes: `ok` is the fast-mode guard local, or null in general mode (see wasmmath.ts). */
+const MATH: Partial<Record<string, (f: FnBuilder, x: number, ok: number | null) => number>> = {
+  exp: expF32, log: (f, x) => logF32(f, x), tanh: tanhF32, logistic: logisticF32,
+  sin: (f, x, ok) => sinCosF32(f, x, ["sin"], ok, EXACT).sin, cos: (f, x, ok) => sinCosF32(f, x, ["cos"], ok, EXACT).cos,
 };
+/** The functions whose fast mode covers only common inputs (a kernel using one has a general loop too). */
+const HAS_FAST_MODE = new Set(["exp", "tanh", "logistic", "sin", "cos"]);
 
 /** Whether a node (other than a load) can be computed on f32x4 lanes (bools as lane masks). */
 function supported(e: Exp): boolean {
@@ -122,7 +125,7 @@ export function compileWasm(k: Kernel): WasmKernel | null {
   const seen = new Set<string>();
   const slotOf = new Map<string, number>();
   const slots: Slot[] = [];
-  let ok = true;
+  let fits = true;
   // Post-order over distinct nodes; a load's index is an affine function of the loop variables.
   const visit = (e: Exp): void => {
     const key = keys.key(e);
@@ -130,17 +133,17 @@ export function compileWasm(k: Kernel): WasmKernel | null {
     seen.add(key);
     if (e.kind === "load") {
       const slot = loadSlot(e, k, plan.inner, plan.outer, plan.flat !== null);
-      if (!slot || e.dtype !== "float32") ok = false;
+      if (!slot || e.dtype !== "float32") fits = false;
       else {
         slotOf.set(key, slots.length);
         slots.push(slot);
       }
-    } else if (!supported(e)) ok = false;
+    } else if (!supported(e)) fits = false;
     if (e.kind !== "load" && "args" in e) for (const a of e.args) visit(a);
     order.push(e);
   };
   for (const e of plan.exps) visit(e);
-  if (!ok) return null;
+  if (!fits) return null;
 
   const cols4 = Math.ceil(plan.cols / 4) * 4;
   const vecSlots = slots.map((s, j) => j).filter((j) => slots[j].kind === "vector");
@@ -155,13 +158,15 @@ export function compileWasm(k: Kernel): WasmKernel | null {
   // sin(x)/cos(x) pairs: the first emitted computes both; the second picks up its twin's result.
   const twinUsed = new Set<string>();
   for (const e of order) if (e.kind === "unary" && (e.op === "sin" || e.op === "cos")) twinUsed.add(`${e.op}(${keys.key(e.args[0])})`);
-  const pending = new Map<string, number>();
+  let pending = new Map<string, number>();
   // kernel(n, cols): n elements (a multiple of 4), cols of them real (a reduction masks the rest).
   const f = new FnBuilder(2, 2);
   const n = 0, cols = 1, i = f.i32Local(0), end = f.i32Local(1);
   const local = new Map<string, number>();
   const variant = new Set<string>();
   const arg = (e: Exp): number => local.get(keys.key(e))!;
+  /** The fast-mode guard local while the fast loop is emitted (null: general mode). */
+  let ok: number | null = null;
 
   const emitNode = (e: Exp): void => {
     const key = keys.key(e);
@@ -182,7 +187,7 @@ export function compileWasm(k: Kernel): WasmKernel | null {
         // sin and cos of one argument share their range reduction.
         const twin = e.op === "sin" ? "cos" : e.op === "cos" ? "sin" : null;
         if (twin && twinUsed.has(`${twin}(${keys.key(e.args[0])})`)) {
-          const both = sinCosF32(f, a, ["sin", "cos"], EXACT);
+          const both = sinCosF32(f, a, ["sin", "cos"], ok, EXACT);
           local.set(key, both[e.op as "sin" | "cos"]);
           pending.set(`${twin}(${keys.key(e.args[0])})`, both[twin]);
           return;
@@ -194,7 +199,7 @@ export function compileWasm(k: Kernel): WasmKernel | null {
         }
         const math = MATH[e.op];
         if (math) {
-          out = math(f, a);
+          out = math(f, a, ok);
           local.set(key, out);
           return;
         }
@@ -234,22 +239,37 @@ export function compileWasm(k: Kernel): WasmKernel | null {
   const rop = plan.red ? (plan.red.op as "sum" | "max" | "min") : "sum";
   const acc = plan.red ? f.v128() : -1;
   const lane = plan.red ? f.v128() : -1;
-  if (plan.red) {
-    f.f32x4(REDUCE_IDENTITY[rop]).set(acc);
-    f.const4([0, 1, 2, 3], true).set(lane);
-  }
-  f.i32(0).set(i);
   f.get(n).i32(2).op("i32.shl").set(end);
-  f.raw(0x02, 0x40, 0x03, 0x40);
-  for (const e of order) if (variant.has(keys.key(e))) emitNode(e);
-  if (plan.red) {
-    // Lanes past the row's end take the identity: acc = op(acc, lane < cols ? body : identity).
-    f.get(acc).get(arg(plan.exps[0])).f32x4(REDUCE_IDENTITY[rop]);
-    f.get(lane).get(cols).simd("i32x4.splat").simd("i32x4.lt_s").simd("v128.bitselect").simd(REDUCE_OP[rop]).set(acc);
-    f.get(lane).i32x4(4).simd("i32x4.add").set(lane);
-  } else k.outputs.forEach((o, j) => f.get(i).get(arg(plan.exps[j])).mem("v128.store", outBase + j * cols4 * 4));
-  f.get(i).i32(16).op("i32.add").tee(i).get(end).op("i32.lt_s").raw(0x0d, 0x00);
-  f.raw(0x0b, 0x0b);
+  /** One pass over the block: each output vector stored, or a row's values folded into `acc`. */
+  const emitLoop = (): void => {
+    if (plan.red) {
+      f.f32x4(REDUCE_IDENTITY[rop]).set(acc);
+      f.const4([0, 1, 2, 3], true).set(lane);
+    }
+    f.i32(0).set(i);
+    pending = new Map();
+    f.raw(0x02, 0x40, 0x03, 0x40);
+    for (const e of order) if (variant.has(keys.key(e))) emitNode(e);
+    if (plan.red) {
+      // Lanes past the row's end take the identity: acc = op(acc, lane < cols ? body : identity).
+      f.get(acc).get(arg(plan.exps[0])).f32x4(REDUCE_IDENTITY[rop]);
+      f.get(lane).get(cols).simd("i32x4.splat").simd("i32x4.lt_s").simd("v128.bitselect").simd(REDUCE_OP[rop]).set(acc);
+      f.get(lane).i32x4(4).simd("i32x4.add").set(lane);
+    } else k.outputs.forEach((o, j) => f.get(i).get(arg(plan.exps[j])).mem("v128.store", outBase + j * cols4 * 4));
+    f.get(i).i32(16).op("i32.add").tee(i).get(end).op("i32.lt_s").raw(0x0d, 0x00);
+    f.raw(0x0b, 0x0b);
+  };
+  // The fast pass, with no branches out to rare cases; when some lane needed one, the block
+  // again in general mode.
+  if (order.some((e) => variant.has(keys.key(e)) && e.kind === "unary" && HAS_FAST_MODE.has(e.op))) {
+    ok = f.v128();
+    f.i32x4(-1).set(ok);
+    emitLoop();
+    f.get(ok).simd("i32x4.all_true").op("i32.eqz").op("if").raw(0x40);
+    ok = null;
+    emitLoop();
+    f.raw(0x0b);
+  } else emitLoop();
   if (plan.red) {
     // Fold the four lanes: (a0 ∘ a2, a1 ∘ a3), then the two.
     f.get(acc).get(acc).get(acc).shuffle([8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7]).simd(REDUCE_OP[rop]).set(acc);

@@ -7,7 +7,7 @@
 export const SIMD = {
   "v128.load": 0x00, "v128.store": 0x0b, "v128.const": 0x0c, "i8x16.shuffle": 0x0d,
   "i32x4.splat": 0x11, "f32x4.splat": 0x13, "f64x2.splat": 0x14, "v128.any_true": 0x53,
-  "i32x4.eq": 0x37, "i32x4.lt_s": 0x39, "i32x4.gt_s": 0x3b, "f32x4.eq": 0x41, "f32x4.ne": 0x42, "f32x4.lt": 0x43, "f32x4.gt": 0x44,
+  "i32x4.all_true": 0xa3, "i32x4.eq": 0x37, "i32x4.lt_s": 0x39, "i32x4.gt_s": 0x3b, "f32x4.eq": 0x41, "f32x4.ne": 0x42, "f32x4.lt": 0x43, "f32x4.gt": 0x44,
   "f32x4.le": 0x45, "f32x4.ge": 0x46, "v128.not": 0x4d, "v128.and": 0x4e, "v128.andnot": 0x4f, "v128.or": 0x50,
   "v128.xor": 0x51, "v128.bitselect": 0x52, "f32x4.demote_f64x2_zero": 0x5e, "f64x2.promote_low_f32x4": 0x5f,
   "f32x4.ceil": 0x67, "f32x4.floor": 0x68, "f32x4.trunc": 0x69, "f32x4.nearest": 0x6a, "f64x2.nearest": 0x94,
@@ -21,7 +21,7 @@ export type SimdOp = keyof typeof SIMD;
 const OP = {
   block: 0x02, loop: 0x03, br_if: 0x0d, end: 0x0b, "local.get": 0x20, "local.set": 0x21, "local.tee": 0x22,
   "i32.const": 0x41, "i32.add": 0x6a, "i32.sub": 0x6b, "i32.mul": 0x6c, "i32.shl": 0x74, "i32.lt_s": 0x48, "i32.ge_s": 0x4e,
-  "i32.ne": 0x47,
+  "i32.ne": 0x47, "i32.eqz": 0x45,
   "f32.load": 0x2a, if: 0x04, call: 0x10, "f64.promote_f32": 0xbb, "f32.demote_f64": 0xb6,
 } as const;
 
@@ -46,9 +46,16 @@ export function sleb(n: number, out: number[]): void {
   }
 }
 
-/** The body of one function: i32 parameters, then `numI32` i32 locals, then v128 locals allocated on demand. */
+/**
+ * The body of one function: i32 parameters, then `numI32` i32 locals, then v128 locals allocated
+ * on demand. Vector constants live in locals set once at the function's start: V8 keeps them in
+ * registers or spill slots (one load) instead of rebuilding each one (three instructions) at
+ * every use inside a branch of the loop.
+ */
 export class FnBuilder {
   readonly code: number[] = [];
+  private readonly prologue: number[] = [];
+  private readonly consts = new Map<string, number>();
   private v128Count = 0;
   constructor(readonly numParams: number, readonly numI32: number) {}
   /** A fresh v128 local. */
@@ -100,13 +107,24 @@ export class FnBuilder {
     uleb(offset, this.code);
     return this;
   }
+  /** Pushes the v128 constant with these 16 bytes (the local holding it, made on first use). */
+  private constant(buf: DataView): this {
+    const bytes = Array.from({ length: 16 }, (_, i) => buf.getUint8(i));
+    const key = bytes.join(",");
+    let l = this.consts.get(key);
+    if (l === undefined) {
+      l = this.v128();
+      this.consts.set(key, l);
+      this.prologue.push(0xfd, SIMD["v128.const"], ...bytes, OP["local.set"]);
+      uleb(l, this.prologue);
+    }
+    return this.get(l);
+  }
   /** A v128 constant from four f32 lanes (or raw int32 lanes with `ints`). */
   const4(lanes: readonly number[], ints = false): this {
-    this.simd("v128.const");
     const buf = new DataView(new ArrayBuffer(16));
     lanes.forEach((v, i) => (ints ? buf.setInt32(i * 4, v, true) : buf.setFloat32(i * 4, v, true)));
-    for (let i = 0; i < 16; i++) this.code.push(buf.getUint8(i));
-    return this;
+    return this.constant(buf);
   }
   f32x4(v: number): this {
     return this.const4([v, v, v, v]);
@@ -115,12 +133,10 @@ export class FnBuilder {
     return this.const4([v, v, v, v], true);
   }
   f64x2(v: number): this {
-    this.simd("v128.const");
     const buf = new DataView(new ArrayBuffer(16));
     buf.setFloat64(0, v, true);
     buf.setFloat64(8, v, true);
-    for (let i = 0; i < 16; i++) this.code.push(buf.getUint8(i));
-    return this;
+    return this.constant(buf);
   }
   /** i8x16.shuffle taking lanes (bytes) from the two operands. */
   shuffle(bytes: readonly number[]): this {
@@ -154,7 +170,7 @@ export class FnBuilder {
       uleb(n, body);
       body.push(t);
     }
-    body.push(...this.code, OP.end);
+    body.push(...this.prologue, ...this.code, OP.end);
     const out: number[] = [];
     uleb(body.length, out);
     return [...out, ...body];

@@ -1,0 +1,115 @@
+/**
+ * @file Accuracy of the CPU's WebAssembly SIMD math (kernel/codegen/wasmmath.ts) over sweeps of
+ * float32 inputs: every result within a bound, in float32 ulps, of JavaScript's float64 Math
+ * rounded to float32. The sweeps cover each function's fast mode and general mode (blocks with
+ * a NaN, an infinity or an out-of-range lane run again in general mode), and sin/cos up to 1e7
+ * and beyond 2^25, where they reduce in float64 or call Math.
+ */
+
+import assert from "node:assert/strict";
+import * as lax from "../../kernel/lax/index.js";
+import type { Value } from "../../kernel/ir/core.js";
+import { Array } from "../../kernel/backend/array.js";
+import { jit } from "../../kernel/jit/index.js";
+import { f32Ulps } from "../jit/ulps.js";
+
+/** Deterministic uniform floats in [lo, hi), rounded to float32. */
+function uniform(n: number, lo: number, hi: number, seed: number): number[] {
+  let s = seed >>> 0 || 1;
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out.push(Math.fround(lo + ((hi - lo) * s) / 4294967296));
+  }
+  return out;
+}
+
+/** Float32 values next to the multiples of π/2 (where sin or cos passes through zero), up to `max`. */
+function nearHalfPiMultiples(max: number, count: number): number[] {
+  const out: number[] = [];
+  for (let j = 0; j < count; j++) {
+    const k = Math.round(((j + 1) / count) ** 2 * (max / (Math.PI / 2)));
+    const c = Math.fround(k * (Math.PI / 2));
+    out.push(c, -c, nextUp(c), nextDown(c));
+  }
+  return out;
+}
+
+const f32 = new Float32Array(1), i32 = new Int32Array(f32.buffer);
+function nextUp(x: number): number {
+  f32[0] = x;
+  i32[0] += x >= 0 ? 1 : -1;
+  return f32[0];
+}
+function nextDown(x: number): number {
+  f32[0] = x;
+  i32[0] -= x >= 0 ? 1 : -1;
+  return f32[0];
+}
+
+interface Sweep {
+  name: string;
+  fn: (x: Value) => Value;
+  ref: (x: number) => number;
+  ulps: number;
+  inputs: number[];
+}
+
+const MIN_NORMAL = 1.1754943508222875e-38;
+const logistic = (x: number): number => 1 / (1 + Math.exp(-x));
+const SPECIALS = [NaN, Infinity, -Infinity, 0, -0];
+
+const SWEEPS: Sweep[] = [
+  { name: "exp", fn: lax.exp, ref: Math.exp, ulps: 1, inputs: [...uniform(40000, -87, 87, 1), ...uniform(20000, -1, 1, 2), ...uniform(4000, -104, 89, 3)] },
+  { name: "exp (subnormal results, overflow)", fn: lax.exp, ref: Math.exp, ulps: 1, inputs: [...uniform(8000, -103.9, -86, 4), ...uniform(2000, 86, 89, 5), ...SPECIALS] },
+  { name: "log", fn: lax.log, ref: Math.log, ulps: 2, inputs: [...uniform(40000, 0, 10, 6), ...uniform(20000, 0.5, 2, 7), ...uniform(8000, 0, 1e30, 8), 1e-40, 1.4e-45, -1, ...SPECIALS] },
+  { name: "sin", fn: lax.sin, ref: Math.sin, ulps: 2, inputs: [...uniform(40000, -10, 10, 9), ...uniform(20000, -8192, 8192, 10), ...uniform(20000, -1e7, 1e7, 11), ...nearHalfPiMultiples(1e7, 2000)] },
+  { name: "cos", fn: lax.cos, ref: Math.cos, ulps: 2, inputs: [...uniform(40000, -10, 10, 12), ...uniform(20000, -8192, 8192, 13), ...uniform(20000, -1e7, 1e7, 14), ...nearHalfPiMultiples(1e7, 2000)] },
+  { name: "sin beyond 2^25 (general mode: Math.sin)", fn: lax.sin, ref: Math.sin, ulps: 2, inputs: [...uniform(4000, 3.4e7, 1e30, 15), ...uniform(4000, -1e3, 1e3, 16), ...SPECIALS] },
+  { name: "cos beyond 2^25 (general mode: Math.cos)", fn: lax.cos, ref: Math.cos, ulps: 2, inputs: [...uniform(4000, -1e30, -3.4e7, 15), ...uniform(4000, -1e3, 1e3, 16), ...SPECIALS] },
+  // One reduction for both; the product's error is at most the sum of theirs plus a rounding.
+  { name: "sin(x)·cos(x) (shared reduction)", fn: (x) => lax.mul(lax.sin(x), lax.cos(x)), ref: (x) => Math.sin(x) * Math.cos(x), ulps: 5, inputs: [...uniform(20000, -1e7, 1e7, 23), ...uniform(20000, -10, 10, 24), ...uniform(100, 3.4e7, 1e9, 25), ...SPECIALS] },
+  { name: "tanh", fn: lax.tanh, ref: Math.tanh, ulps: 2, inputs: [...uniform(40000, -12, 12, 17), ...uniform(20000, -1, 1, 18), ...uniform(4000, -1e4, 1e4, 19), ...SPECIALS] },
+  { name: "logistic", fn: lax.logistic, ref: logistic, ulps: 3, inputs: [...uniform(40000, -20, 20, 20), ...uniform(8000, -110, 110, 21), ...SPECIALS] },
+];
+
+/**
+ * The worst error of `got` against float64 `ref` rounded to float32 (NaN must match NaN). Results
+ * in the subnormal range may be off by up to the smallest normal (XLA's CPU flushes them to zero).
+ */
+function worst(xs: number[], got: number[], ref: (x: number) => number): { ulps: number; at: number } {
+  let w = { ulps: 0, at: -1 };
+  xs.forEach((x, i) => {
+    const want = Math.fround(ref(Math.fround(x))), g = got[i];
+    let u: number;
+    if (Number.isNaN(want) || Number.isNaN(g)) u = Number.isNaN(want) && Number.isNaN(g) ? 0 : Infinity;
+    else if (Math.abs(want) < MIN_NORMAL) u = Math.abs(g - want) < MIN_NORMAL ? 0 : Infinity;
+    else u = f32Ulps(g, want);
+    if (u > w.ulps) w = { ulps: u, at: i };
+  });
+  return w;
+}
+
+describe("CPU WebAssembly SIMD math: sweeps against float64 Math", () => {
+  for (const s of SWEEPS) {
+    for (const mode of ["eager", "jit"] as const) {
+      it(`${s.name} (${mode}, ${s.inputs.length} inputs): within ${s.ulps} ulp`, () => {
+        const x = Array.fromHost(Float32Array.from(s.inputs), [s.inputs.length], "float32");
+        const got = ((mode === "jit" ? jit(s.fn)(x) : s.fn(x)) as Array).toNumbers();
+        const w = worst(s.inputs, got, s.ref);
+        const x0 = Math.fround(s.inputs[w.at]);
+        assert.ok(w.ulps <= s.ulps, `${s.name}(${x0}) = ${got[w.at]}, want ${Math.fround(s.ref(x0))}: ${w.ulps} ulp`);
+      });
+    }
+  }
+
+  it("sin/cos: sizes that are not a multiple of the vector width, and a NaN in one block only", () => {
+    const xs = uniform(4096 * 3 + 5, -20, 20, 22);
+    xs[5000] = NaN;
+    const x = Array.fromHost(Float32Array.from(xs), [xs.length], "float32");
+    const got = (jit((v: Value) => lax.cos(v))(x) as Array).toNumbers();
+    const w = worst(xs, got, Math.cos);
+    assert.ok(w.ulps <= 2, `cos(${xs[w.at]}) = ${got[w.at]}: ${w.ulps} ulp`);
+    assert.ok(Number.isNaN(got[5000]));
+  });
+});
