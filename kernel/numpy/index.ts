@@ -15,6 +15,7 @@ export * from "./indexing.js";
 export * from "./sorting.js";
 export * from "./misc.js";
 export * from "./statistics.js";
+export * from "./selection.js";
 export * as linalg from "./linalg.js";
 export { arrayRepr, arrayStr, array2string } from "./print.js";
 export { type ArrayLike, type DTypeLike, asarray, resultKind as resultType, promoteDtypes, OverflowError } from "./coerce.js";

@@ -252,6 +252,22 @@ trapezoid: y, x?, dx?, axis?
 vander: x, N?, increasing?
 isin: element, test_elements, assume_unique?, invert?
 isclose: a, b, rtol?, atol?, equal_nan?
+partition: a, kth, axis?
+argpartition: a, kth, axis?
+choose: a, choices, out?, mode?
+compress: condition, a, axis?, size?, fill_value?, out?
+extract: condition, arr, size?, fill_value?
+select: condlist, choicelist, default?
+digitize: x, bins, right?, method?
+diagflat: v, k?
+tril_indices: n, k?, m?
+triu_indices: n, k?, m?
+rollaxis: a, axis, start?
+vecdot: x1, x2, axis?
+matvec: x1, x2
+vecmat: x1, x2
+nancumsum: a, axis?, dtype?, out?
+nancumprod: a, axis?, dtype?, out?
 allclose: a, b, rtol?, atol?, equal_nan?
 array_equal: a1, a2, equal_nan?
 linalg.norm: x, ord?, axis?, keepdims?

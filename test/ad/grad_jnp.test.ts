@@ -131,6 +131,19 @@ const CASES: Record<string, Case> = {
   vander: with_(() => [vec(V.slice(0, 4))], (f, x) => f(x, { N: 3 })),
   // The derivative of counts with respect to the weights.
   bincount: with_(() => [vec(POS.slice(0, 5))], (f, w) => f(i32([0, 2, 2, 1, 4]), { weights: w, length: 5 })),
+  // selection.ts: gradients flow to the selected elements.
+  partition: with_(() => [m23()], (f, x) => f(x, 1)),
+  choose: with_(() => [vec(V.slice(0, 3)), vec(POS.slice(0, 3))], (f, a, b) => f(i32([1, 0, 1]), [a, b], { mode: "clip" })),
+  compress: with_(() => [m23()], (f, x) => f([true, false, true], x, { axis: 1, size: 2 })),
+  extract: with_(() => [m23()], (f, x) => f([[1, 0, 1], [0, 1, 0]], x, { size: 3 })),
+  select: with_(() => [vec(), vec(POS)], (f, a, b) => f([[true, false, true, false, true, false]], [a], { default: b })),
+  diagflat: un(V.slice(0, 3)),
+  rollaxis: with_(() => [m23()], (f, x) => f(x, 1)),
+  vecdot: with_(() => [m23(), vec(POS.slice(0, 3))], (f, a, b) => f(a, b)),
+  matvec: with_(() => [m23(), vec(POS.slice(0, 3))], (f, a, b) => f(a, b)),
+  vecmat: with_(() => [vec(POS.slice(0, 2)), m23()], (f, a, b) => f(a, b)),
+  nancumsum: red({ axis: 1 }),
+  nancumprod: red({ axis: 1 }),
 };
 
 /** Functions without a derivative to check, by reason. */
@@ -140,7 +153,8 @@ const NOT_CHECKED: Record<string, readonly string[]> = {
   "boolean or integer results": ["equal", "not_equal", "less", "less_equal", "greater", "greater_equal", "logical_and", "logical_or", "logical_xor",
     "logical_not", "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "invert", "left_shift", "right_shift", "isnan", "isinf", "isposinf",
     "isneginf", "isfinite", "signbit", "all", "any", "argmax", "argmin", "count_nonzero", "argsort", "searchsorted", "unique", "nonzero",
-    "flatnonzero", "argwhere", "isclose", "allclose", "array_equal", "nanargmax", "nanargmin", "isin"],
+    "flatnonzero", "argwhere", "isclose", "allclose", "array_equal", "nanargmax", "nanargmin", "isin", "argpartition", "digitize",
+    "tril_indices", "triu_indices"],
   "counts per bin (piecewise constant in the data)": ["histogram"],
   "shape queries": ["ndim", "shape", "size", "broadcast_shapes"],
   "no derivative in JAX": ["nextafter"],
