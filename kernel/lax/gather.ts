@@ -13,6 +13,7 @@ import { type Exp, index, i32, view, binary, where, cast, constant } from "../co
 import { bdimAtFront, moveaxis, tangentAval, zerosLikeAval } from "./helpers.js";
 import { ValueError } from "./errors.js";
 import { ReductionJaxpr, ScatterDimensionNumbers } from "./scatter.js";
+import { shardGather } from "./shard.js";
 
 const tup = (xs: readonly number[]): string => shapeStr(xs);
 
@@ -190,6 +191,7 @@ definePrimitive("gather", {
     return [bind1("scatter-add", [zeros, idx as Value, ct], scatterAddParams(dn, p, aval.dtype)), null];
   },
   batch: (args, dims, p, size) => gatherBatch(args, dims, p, size),
+  shard: shardGather,
   lower: {
     kind: "fusible",
     rule: ([x, ind], p, [out]) => {

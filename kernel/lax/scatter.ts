@@ -14,6 +14,7 @@ import { broadcastInDim, iota, reshape } from "./structural.js";
 import { GatherDimensionNumbers, GatherScatterMode, dimChecks, gather, windowDims } from "./gather.js";
 import { multiplier, nanMax, nanMin, readHost, rounder, writeHost } from "./host.js";
 import { NotImplementedError, ValueError } from "./errors.js";
+import { shardScatter } from "./shard.js";
 
 const tup = (xs: readonly number[]): string => shapeStr(xs);
 
@@ -280,6 +281,7 @@ function defineScatter(prim: string, jvp: (primals: Value[], tangents: MaybeZero
     jvp,
     transpose,
     batch: (args, dims, p, size) => scatterBatch(prim, args, dims, p, size),
+    shard: shardScatter,
     lower: { kind: "host", run: (ins, p) => runScatter(prim, ins, p) },
   });
 }

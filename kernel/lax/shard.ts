@@ -175,3 +175,71 @@ export const shardConcatenate: ShardRule = (specs, avals, p, ctx) => {
   const spec = r.outs[0].map((a, i) => (i === d ? [] : a));
   return { ins: specs.map(() => spec), outs: [spec] };
 };
+
+/**
+ * dynamic_slice: a dimension sliced whole (its start clamps to 0) keeps its axes, the slice size
+ * becoming the block's; the others are made whole. The start indices are scalars.
+ */
+export const shardDynamicSlice: ShardRule = ([spec, ...idx], [x], p, ctx) => {
+  const sizes = p.slice_sizes as number[];
+  const ins = spec.map((axes, i) => (sizes[i] === x.shape[i] ? [...axes] : []));
+  return { ins: [ins, ...idx.map(() => [])], outs: [ins], params: { ...p, slice_sizes: localShape(ctx, sizes, ins) } };
+};
+
+/** dynamic_update_slice: dimensions the update covers whole keep the operand's axes (the update split alike); the others whole. */
+export const shardDynamicUpdateSlice: ShardRule = ([xs, , ...idx], [x, u]) => {
+  const ins = xs.map((axes, i) => (u.shape[i] === x.shape[i] ? [...axes] : []));
+  return { ins: [ins, ins, ...idx.map(() => [])], outs: [ins] };
+};
+
+/** The operand dimensions that are windows of a gather or scatter (neither collapsed/inserted nor batching), ascending. */
+const windowsOf = (rank: number, dropped: readonly number[], batching: readonly number[]): number[] =>
+  [...Array(rank).keys()].filter((d) => !dropped.includes(d) && !batching.includes(d));
+
+/**
+ * gather: an operand window dimension taken whole and not indexed keeps its axes (its output
+ * offset dimension split alike, the slice size the block's); the batch dimensions of the indices
+ * (all but the last, the index vector) keep theirs, and so do the output dimensions they become.
+ * Everything else is whole.
+ */
+export const shardGather: ShardRule = ([os, is], [x, ind], p, ctx) => {
+  const dn = p.dimension_numbers as { offsetDims: number[]; collapsedSliceDims: number[]; startIndexMap: number[]; operandBatchingDims: number[]; startIndicesBatchingDims: number[] };
+  const sizes = p.slice_sizes as number[];
+  const outRank = ind.ndim - 1 + dn.offsetDims.length;
+  const used = new Set<string>();
+  const take = (axes: readonly string[]): string[] => {
+    if (!axes.length || axes.some((a) => used.has(a))) return [];
+    axes.forEach((a) => used.add(a));
+    return [...axes];
+  };
+  const oIn: string[][] = none(x.ndim), iIn: string[][] = none(ind.ndim), out: string[][] = none(outRank);
+  windowsOf(x.ndim, dn.collapsedSliceDims, dn.operandBatchingDims).forEach((d, j) => {
+    if (dn.startIndexMap.includes(d) || sizes[d] !== x.shape[d]) return;
+    oIn[d] = take(os[d]);
+    out[dn.offsetDims[j]] = oIn[d];
+  });
+  const batchPos = [...Array(outRank).keys()].filter((i) => !dn.offsetDims.includes(i));
+  batchPos.forEach((o, k) => {
+    if (dn.startIndicesBatchingDims.includes(k)) return;
+    iIn[k] = take(is[k]);
+    out[o] = iIn[k];
+  });
+  return { ins: [oIn, iIn], outs: [out], params: { ...p, slice_sizes: localShape(ctx, sizes, oIn) } };
+};
+
+/**
+ * scatter (and scatter-add, …): an operand window dimension that is not indexed and that the
+ * updates cover whole keeps its axes, the updates' window dimension split alike; indices and the
+ * updates' scatter dimensions are whole (each device applies every update to its block).
+ */
+export const shardScatter: ShardRule = ([os], [x, ind, u], p) => {
+  const dn = p.dimension_numbers as { updateWindowDims: number[]; insertedWindowDims: number[]; scatterDimsToOperandDims: number[]; operandBatchingDims: number[] };
+  const oIn: string[][] = none(x.ndim), uIn: string[][] = none(u.ndim);
+  windowsOf(x.ndim, dn.insertedWindowDims, dn.operandBatchingDims).forEach((d, j) => {
+    const w = dn.updateWindowDims[j];
+    if (dn.scatterDimsToOperandDims.includes(d) || u.shape[w] !== x.shape[d]) return;
+    oIn[d] = [...os[d]];
+    uIn[w] = oIn[d];
+  });
+  return { ins: [oIn, none(ind.ndim), uIn], outs: [oIn] };
+};

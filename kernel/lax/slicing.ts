@@ -16,7 +16,7 @@ import { broadcastInDim, expandDims, reduceSum, squeeze } from "./structural.js"
 import { GatherDimensionNumbers, GatherScatterMode, gatherBatch } from "./gather.js";
 import { ScatterDimensionNumbers, scatterBatch } from "./scatter.js";
 import { ValueError } from "./errors.js";
-import { shardConcatenate, shardPad, shardSlice } from "./shard.js";
+import { shardConcatenate, shardDynamicSlice, shardDynamicUpdateSlice, shardPad, shardSlice } from "./shard.js";
 
 // ---- index arithmetic shared by the lowerings ----------------------------------------------------
 
@@ -370,6 +370,7 @@ definePrimitive("dynamic_slice", {
       slice_sizes: p.slice_sizes, unique_indices: true,
     }, size);
   },
+  shard: shardDynamicSlice,
   lower: {
     kind: "fusible",
     rule: ([x, ...idx], p, [out]) => {
@@ -441,6 +442,7 @@ definePrimitive("dynamic_update_slice", {
       update_consts: [], update_jaxpr: null,
     }, size);
   },
+  shard: shardDynamicUpdateSlice,
   lower: {
     kind: "fusible",
     rule: ([x, u, ...idx], _p, [out]) => [view(out.shape, out.dtype, (o) => {

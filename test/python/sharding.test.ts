@@ -74,9 +74,11 @@ describe("jaxnb run: sharding", function () {
     assertAllClose(flat(v.block_sum), values(fx.block_sums), "per-block sums", 1e-5, 1e-5);
     assert.equal(v.jit_agrees, true);
     assertAllClose(flat(v.grad), values(fx.x).map((t) => 2 * t), "grad of psum(sum(b²))", ...tol);
-    const [sliced, records] = v.gathered as [number[], string[]];
+    const [sliced, bits, records] = v.gathered as [number[], number[], string[]];
     assertAllClose(sliced, values(fx.x).slice(1, 5), "dynamic_slice of a sharded array", ...tol);
-    assert.ok(records.some((m) => m.startsWith("no sharding rule for dynamic_slice")), `logged: ${JSON.stringify(records)}`);
+    assertAllClose([...new Float32Array(Int32Array.from(bits).buffer)], values(fx.x), "bitcast_convert_type of a sharded array (its bits read back)", ...tol);
+    assert.ok(!records.some((m) => m.includes("dynamic_slice")), `dynamic_slice has a sharding rule; logged: ${JSON.stringify(records)}`);
+    assert.ok(records.some((m) => m.startsWith("no sharding rule for bitcast_convert_type")), `logged: ${JSON.stringify(records)}`);
   });
 
   it("raises JAX's errors for bad specs, indivisible shapes, too few devices and unbound axes", async () => {

@@ -13,11 +13,36 @@ import { Array } from "../../kernel/backend/array.js";
 import { cpuDevices } from "../../kernel/backend/device.js";
 import { isFloat } from "../../kernel/ir/dtype.js";
 import { jit } from "../../kernel/jit/index.js";
+import { GatherDimensionNumbers, gather } from "../../kernel/lax/gather.js";
+import { ScatterDimensionNumbers, scatter, scatterAdd, scatterMax, scatterMin, scatterMul, scatterSub } from "../../kernel/lax/scatter.js";
 import { CASES, type BatchCase } from "../batching/cases.js";
 import { randomArray, rng } from "../batching/helpers.js";
 
+const f32 = (...shape: number[]) => ({ shape, dtype: "float32" as const });
+const indices = (n: number, hi: number) => ({ shape: [n, 1], dtype: "int32" as const, dom: { lo: 0, hi } });
+/** x[i] for rows i; whole rows (a window dim taken whole stays split), and windows of columns. */
+const rows = new GatherDimensionNumbers({ offsetDims: [1], collapsedSliceDims: [0], startIndexMap: [0] });
+const cols = new GatherDimensionNumbers({ offsetDims: [0], collapsedSliceDims: [1], startIndexMap: [1] });
+const rowUpdates = new ScatterDimensionNumbers({ updateWindowDims: [1], insertedWindowDims: [0], scatterDimsToOperandDims: [0] });
+const scatters = { scatter, "scatter-add": scatterAdd, "scatter-sub": scatterSub, "scatter-mul": scatterMul, "scatter-min": scatterMin, "scatter-max": scatterMax };
+
 /** Cases whose params depend on operand shapes (so the batching table's cannot be scaled). */
 const SHAPED: Record<string, BatchCase[]> = {
+  gather: [
+    { args: [f32(8, 12), indices(8, 8)], fn: (x, i) => [gather(x, i, rows, [1, 12])], note: "whole rows" },
+    { args: [f32(8, 12), indices(4, 10)], fn: (x, i) => [gather(x, i, cols, [8, 1])], note: "columns" },
+  ],
+  dynamic_slice: [
+    { args: [f32(8, 12), { shape: [], dtype: "int32", dom: { lo: -1, hi: 8 } }, { shape: [], dtype: "int32", dom: { lo: 0, hi: 6 } }], params: { slice_sizes: [8, 5] }, note: "whole rows" },
+    { args: [f32(8, 12), { shape: [], dtype: "int32", dom: { lo: 0, hi: 5 } }, { shape: [], dtype: "int32", dom: { lo: 0, hi: 3 } }], params: { slice_sizes: [4, 12] }, note: "whole columns" },
+  ],
+  dynamic_update_slice: [
+    { args: [f32(8, 12), f32(8, 4), { shape: [], dtype: "int32", dom: { lo: 0, hi: 8 } }, { shape: [], dtype: "int32", dom: { lo: 0, hi: 9 } }] },
+    { args: [f32(8, 12), f32(4, 12), { shape: [], dtype: "int32", dom: { lo: 0, hi: 5 } }, { shape: [], dtype: "int32", dom: { lo: 0, hi: 1 } }], note: "whole rows" },
+  ],
+  ...Object.fromEntries(Object.entries(scatters).map(([prim, fn]) => [prim, [
+    { args: [f32(8, 12), indices(4, 8), f32(4, 12)], fn: (x: Value, i: Value, u: Value) => [fn(x, i, u, rowUpdates)], note: "rows" },
+  ]])),
   iota: [{ args: [], params: { dtype: "int32", shape: [8, 12], dimension: 1, sharding: null } }],
   broadcast_in_dim: [
     { args: [{ shape: [8, 12], dtype: "float32" }], params: { shape: [8, 4, 12], broadcast_dimensions: [0, 2], sharding: null } },
@@ -112,14 +137,15 @@ describe("sharding rules: every primitive with one, sharded vs unsharded", funct
         const r = rng(s);
         const xs = c.args.map((a) => randomArray(a.shape, a.dtype, r, a.dom));
         const params = (c.params ?? {}) as Params;
-        const want = bind(prim, xs, params);
-        const jitted = jit((...ys: Value[]) => bind(prim, ys, params));
+        const apply = (...ys: Value[]): Value[] => (c.fn ? c.fn(...ys) : bind(prim, ys, params));
+        const want = apply(...xs);
+        const jitted = jit(apply);
         // With a rule, nothing is gathered to one device.
         const gathered: string[] = [];
         const stop = sh.onShardingLog((m) => gathered.push(m));
         for (const l of LAYOUTS) {
           const ys = xs.map((x) => sh.devicePut(x, new sh.NamedSharding(l.mesh(), specFor(l, x.shape))));
-          const eager = bind(prim, ys, params);
+          const eager = apply(...ys);
           const staged = jitted(...ys) as Value[];
           want.forEach((w, k) => {
             compare(eager[k], w, `${l.name}: eager output ${k}`);

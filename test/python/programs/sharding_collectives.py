@@ -36,11 +36,13 @@ handler = logging.Handler()
 handler.emit = lambda record: records.append(record.getMessage())
 logging.getLogger("jax._src.sharding").addHandler(handler)
 logging.getLogger("jax._src.sharding").setLevel(logging.DEBUG)
-sliced = lax.dynamic_slice(jax.device_put(x, jax.sharding.NamedSharding(mesh, P("x"))), (1,), (4,))
+split = jax.device_put(x, jax.sharding.NamedSharding(mesh, P("x")))
+sliced = lax.dynamic_slice(split, (1,), (4,))
+bits = lax.bitcast_convert_type(split, jnp.int32)
 total = jax.shard_map(lambda b: lax.psum(jnp.sum(b * b), "x"), mesh=mesh, in_specs=P("x"), out_specs=P())
 print(json.dumps({
     **{k: v.tolist() for k, v in out.items()},
     "jit_agrees": all(bool(jnp.array_equal(out[k], jitted[k])) for k in out),
     "grad": jax.grad(total)(x).tolist(),
-    "gathered": [sliced.tolist(), records],
+    "gathered": [sliced.tolist(), bits.tolist(), records],
 }))
