@@ -118,9 +118,16 @@ describe("computing on sharded arrays", function () {
     assert.ok(sharded(b).isFullyReplicated());
     assert.throws(() => sh.jit(post, { in_shardings: new sh.NamedSharding(mesh4, sh.P("x")) })(Array.fromHost([1, 2, 3], [3], "float32")), (e: Error) => {
       assert.equal(e.name, "ValueError");
-      assert.match(e.message, /^One of pjit arguments was given the sharding of NamedSharding\(.*\), which implies that the global size of its dimension 0 should be divisible by 4, but it is equal to 3 \(full shape: \(3,\)\)$/);
+      assert.match(e.message, /^One of pjit arguments with pytree key path args\[0\] was given the sharding of NamedSharding\(.*\), which implies that the global size of its dimension 0 should be divisible by 4, but it is equal to 3 \(full shape: \(3,\)\)$/);
       return true;
     });
+    // JAX's exact text, with the parameter's name as its key path; outputs are "result".
+    const s4 = "NamedSharding(mesh=Mesh('x': 4, 'y': 1, axis_types=(Auto, Auto)), spec=PartitionSpec('x',), memory_kind=unpinned_host)";
+    const ten = Array.fromHost(new Float32Array(10), [10], "float32");
+    assert.throws(() => sh.jit(post, { in_shardings: [null, { w: s }], argNames: ["x", "params"] })(ten, { w: ten }), (e: Error) =>
+      e.name === "ValueError" && e.message === `One of pjit arguments with pytree key path params['w'] was given the sharding of ${s4}, which implies that the global size of its dimension 0 should be divisible by 4, but it is equal to 10 (full shape: (10,))`);
+    assert.throws(() => sh.jit((v: Value) => [v, lax.reduceSum(v, [0])], { out_shardings: [s, s] })(ten), (e: Error) =>
+      e.name === "ValueError" && e.message === `One of pjit outputs with pytree key path result[0] was given the sharding of ${s4}, which implies that the global size of its dimension 0 should be divisible by 4, but it is equal to 10 (full shape: (10,))`);
   });
 
   it("with_sharding_constraint fixes a layout inside jit and relays arrays out outside", () => {
