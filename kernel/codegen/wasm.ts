@@ -14,6 +14,13 @@ import { expF32, logF32, logisticF32, sinCosF32, tanhF32 } from "./wasmmath.js";
 
 /** Elements per block of a flat kernel: small enough that all blocks of a kernel stay in L1/L2. */
 const BLOCK = 4096;
+/**
+ * f32x4 vectors per iteration of a kernel's fast loop: two interleaved dependency chains keep
+ * the processor busy while each waits on its long chain of math (the general loop runs one).
+ */
+const UNROLL = 2;
+/** Rows are padded to a multiple of this many elements (one iteration of the fast loop). */
+const STEP = 4 * UNROLL;
 /** Rows shorter than this are not worth a WebAssembly call each. */
 const MIN_ROW = 32;
 
@@ -59,7 +66,7 @@ const MASK_BINARY: Partial<Record<string, SimdOp>> = {
 const IMPORTS = ["sin", "cos"] as const;
 const EXACT = { sin: IMPORTS.indexOf("sin"), cos: IMPORTS.indexOf("cos") };
 /** Math on f32x4 lanes: `ok` is the fast-mode guard local, or null in general mode (see wasmmath.ts). */
-const MATH: Partial<Record<string, (f: FnBuilder, x: number, ok: number | null) => number>> = {
+const MATH: Partial<Record<string, (f: FnBuilder, x: readonly number[], ok: number | null) => number[]>> = {
   exp: expF32, log: (f, x) => logF32(f, x), tanh: tanhF32, logistic: logisticF32,
   sin: (f, x, ok) => sinCosF32(f, x, ["sin"], ok, EXACT).sin, cos: (f, x, ok) => sinCosF32(f, x, ["cos"], ok, EXACT).cos,
 };
@@ -145,7 +152,7 @@ export function compileWasm(k: Kernel): WasmKernel | null {
   for (const e of plan.exps) visit(e);
   if (!fits) return null;
 
-  const cols4 = Math.ceil(plan.cols / 4) * 4;
+  const cols4 = Math.ceil(plan.cols / STEP) * STEP;
   const vecSlots = slots.map((s, j) => j).filter((j) => slots[j].kind === "vector");
   const slotAddr = new Map<number, number>();
   vecSlots.forEach((j, n) => slotAddr.set(j, n * cols4 * 4));
@@ -158,75 +165,80 @@ export function compileWasm(k: Kernel): WasmKernel | null {
   // sin(x)/cos(x) pairs: the first emitted computes both; the second picks up its twin's result.
   const twinUsed = new Set<string>();
   for (const e of order) if (e.kind === "unary" && (e.op === "sin" || e.op === "cos")) twinUsed.add(`${e.op}(${keys.key(e.args[0])})`);
-  let pending = new Map<string, number>();
-  // kernel(n, cols): n elements (a multiple of 4), cols of them real (a reduction masks the rest).
+  let pending = new Map<string, number[]>();
+  // kernel(n, cols): n elements (a multiple of STEP), cols of them real (a reduction masks the rest).
   const f = new FnBuilder(2, 2);
   const n = 0, cols = 1, i = f.i32Local(0), end = f.i32Local(1);
-  const local = new Map<string, number>();
+  /** Each node's locals: one per vector of the loop being emitted (one for values computed before the loops). */
+  const local = new Map<string, number[]>();
   const variant = new Set<string>();
-  const arg = (e: Exp): number => local.get(keys.key(e))!;
+  const arg = (e: Exp, j: number): number => {
+    const ls = local.get(keys.key(e))!;
+    return ls[Math.min(j, ls.length - 1)];
+  };
   /** The fast-mode guard local while the fast loop is emitted (null: general mode). */
   let ok: number | null = null;
+  /** Vectors per iteration of the loop being emitted. */
+  let unroll = 1;
+  const vecs = (): number[] => Array.from({ length: unroll }, (_, j) => j);
 
   const emitNode = (e: Exp): void => {
     const key = keys.key(e);
-    let out = f.v128();
-    switch (e.kind) {
-      case "const":
-        if (e.dtype === "bool") f.i32x4(e.value ? -1 : 0);
-        else f.f32x4(e.value);
-        break;
-      case "load": {
-        const j = slotOf.get(key)!;
-        if (slots[j].kind === "scalar") f.i32(0).f32load(slotAddr.get(j)!).simd("f32x4.splat");
-        else f.get(i).mem("v128.load", slotAddr.get(j)!);
-        break;
-      }
-      case "unary": {
-        const a = arg(e.args[0]);
-        // sin and cos of one argument share their range reduction.
-        const twin = e.op === "sin" ? "cos" : e.op === "cos" ? "sin" : null;
-        if (twin && twinUsed.has(`${twin}(${keys.key(e.args[0])})`)) {
-          const both = sinCosF32(f, a, ["sin", "cos"], ok, EXACT);
+    if (e.kind === "unary" && e.op in MATH) {
+      const xs = vecs().map((j) => arg(e.args[0], j));
+      // sin and cos of one argument share their range reduction.
+      const twin = e.op === "sin" ? "cos" : e.op === "cos" ? "sin" : null;
+      if (twin && twinUsed.has(`${twin}(${keys.key(e.args[0])})`)) {
+        const shared = pending.get(`${e.op}(${keys.key(e.args[0])})`);
+        if (shared) local.set(key, shared);
+        else {
+          const both = sinCosF32(f, xs, ["sin", "cos"], ok, EXACT);
           local.set(key, both[e.op as "sin" | "cos"]);
           pending.set(`${twin}(${keys.key(e.args[0])})`, both[twin]);
-          return;
         }
-        const shared = pending.get(`${e.op}(${keys.key(e.args[0])})`);
-        if (shared !== undefined) {
-          local.set(key, shared);
-          return;
-        }
-        const math = MATH[e.op];
-        if (math) {
-          out = math(f, a, ok);
-          local.set(key, out);
-          return;
-        }
-        if (e.op === "cast") {
-          f.get(a);
-          if (e.args[0].dtype === "bool") f.f32x4(1).simd("v128.and");
-        } else if (e.op === "not") f.get(a).simd("v128.not");
-        else if (e.op === "isnan") f.get(a).get(a).simd("f32x4.ne");
-        else if (e.op === "isfinite") f.get(a).simd("f32x4.abs").f32x4(Infinity).simd("f32x4.lt");
-        else if (e.op === "recip") f.f32x4(1).get(a).simd("f32x4.div");
-        else if (e.op === "rsqrt") f.f32x4(1).get(a).simd("f32x4.sqrt").simd("f32x4.div");
-        else f.get(a).simd(F32_UNARY[e.op]!);
-        break;
-      }
-      case "binary": {
-        const table = e.args[0].dtype === "bool" ? MASK_BINARY : F32_BINARY;
-        f.get(arg(e.args[0])).get(arg(e.args[1])).simd(table[e.op]!);
-        break;
-      }
-      case "where":
-        f.get(arg(e.args[1])).get(arg(e.args[2])).get(arg(e.args[0])).simd("v128.bitselect");
-        break;
-      default:
-        throw new Error(`wasm: unexpected ${e.kind}`);
+      } else local.set(key, MATH[e.op]!(f, xs, ok));
+      return;
     }
-    f.set(out);
-    local.set(key, out);
+    const outs = vecs().map(() => f.v128());
+    for (const j of vecs()) {
+      switch (e.kind) {
+        case "const":
+          if (e.dtype === "bool") f.i32x4(e.value ? -1 : 0);
+          else f.f32x4(e.value);
+          break;
+        case "load": {
+          const s = slotOf.get(key)!;
+          if (slots[s].kind === "scalar") f.i32(0).f32load(slotAddr.get(s)!).simd("f32x4.splat");
+          else f.get(i).mem("v128.load", slotAddr.get(s)! + 16 * j);
+          break;
+        }
+        case "unary": {
+          const a = arg(e.args[0], j);
+          if (e.op === "cast") {
+            f.get(a);
+            if (e.args[0].dtype === "bool") f.f32x4(1).simd("v128.and");
+          } else if (e.op === "not") f.get(a).simd("v128.not");
+          else if (e.op === "isnan") f.get(a).get(a).simd("f32x4.ne");
+          else if (e.op === "isfinite") f.get(a).simd("f32x4.abs").f32x4(Infinity).simd("f32x4.lt");
+          else if (e.op === "recip") f.f32x4(1).get(a).simd("f32x4.div");
+          else if (e.op === "rsqrt") f.f32x4(1).get(a).simd("f32x4.sqrt").simd("f32x4.div");
+          else f.get(a).simd(F32_UNARY[e.op]!);
+          break;
+        }
+        case "binary": {
+          const table = e.args[0].dtype === "bool" ? MASK_BINARY : F32_BINARY;
+          f.get(arg(e.args[0], j)).get(arg(e.args[1], j)).simd(table[e.op]!);
+          break;
+        }
+        case "where":
+          f.get(arg(e.args[1], j)).get(arg(e.args[2], j)).get(arg(e.args[0], j)).simd("v128.bitselect");
+          break;
+        default:
+          throw new Error(`wasm: unexpected ${e.kind}`);
+      }
+      f.set(outs[j]);
+    }
+    local.set(key, outs);
   };
 
   // Values that read no vector slot are computed once, before the loop.
@@ -237,44 +249,51 @@ export function compileWasm(k: Kernel): WasmKernel | null {
     else emitNode(e);
   }
   const rop = plan.red ? (plan.red.op as "sum" | "max" | "min") : "sum";
-  const acc = plan.red ? f.v128() : -1;
-  const lane = plan.red ? f.v128() : -1;
+  const acc = plan.red ? [f.v128(), f.v128()] : [];
+  const lane = plan.red ? [f.v128(), f.v128()] : [];
   f.get(n).i32(2).op("i32.shl").set(end);
-  /** One pass over the block: each output vector stored, or a row's values folded into `acc`. */
-  const emitLoop = (): void => {
+  /** One pass over the block, `u` vectors per iteration: output vectors stored, or a row's values folded into `acc`. */
+  const emitLoop = (u: number): void => {
+    unroll = u;
     if (plan.red) {
-      f.f32x4(REDUCE_IDENTITY[rop]).set(acc);
-      f.const4([0, 1, 2, 3], true).set(lane);
+      for (const j of vecs()) {
+        f.f32x4(REDUCE_IDENTITY[rop]).set(acc[j]);
+        f.const4([0, 1, 2, 3].map((l) => l + 4 * j), true).set(lane[j]);
+      }
     }
     f.i32(0).set(i);
     pending = new Map();
     f.raw(0x02, 0x40, 0x03, 0x40);
     for (const e of order) if (variant.has(keys.key(e))) emitNode(e);
-    if (plan.red) {
-      // Lanes past the row's end take the identity: acc = op(acc, lane < cols ? body : identity).
-      f.get(acc).get(arg(plan.exps[0])).f32x4(REDUCE_IDENTITY[rop]);
-      f.get(lane).get(cols).simd("i32x4.splat").simd("i32x4.lt_s").simd("v128.bitselect").simd(REDUCE_OP[rop]).set(acc);
-      f.get(lane).i32x4(4).simd("i32x4.add").set(lane);
-    } else k.outputs.forEach((o, j) => f.get(i).get(arg(plan.exps[j])).mem("v128.store", outBase + j * cols4 * 4));
-    f.get(i).i32(16).op("i32.add").tee(i).get(end).op("i32.lt_s").raw(0x0d, 0x00);
+    for (const j of vecs()) {
+      if (plan.red) {
+        // Lanes past the row's end take the identity: acc = op(acc, lane < cols ? body : identity).
+        f.get(acc[j]).get(arg(plan.exps[0], j)).f32x4(REDUCE_IDENTITY[rop]);
+        f.get(lane[j]).get(cols).simd("i32x4.splat").simd("i32x4.lt_s").simd("v128.bitselect").simd(REDUCE_OP[rop]).set(acc[j]);
+        f.get(lane[j]).i32x4(4 * u).simd("i32x4.add").set(lane[j]);
+      } else k.outputs.forEach((o, m) => f.get(i).get(arg(plan.exps[m], j)).mem("v128.store", outBase + m * cols4 * 4 + 16 * j));
+    }
+    f.get(i).i32(16 * u).op("i32.add").tee(i).get(end).op("i32.lt_s").raw(0x0d, 0x00);
     f.raw(0x0b, 0x0b);
+    if (plan.red && u > 1) f.get(acc[0]).get(acc[1]).simd(REDUCE_OP[rop]).set(acc[0]);
   };
   // The fast pass, with no branches out to rare cases; when some lane needed one, the block
   // again in general mode.
   if (order.some((e) => variant.has(keys.key(e)) && e.kind === "unary" && HAS_FAST_MODE.has(e.op))) {
     ok = f.v128();
     f.i32x4(-1).set(ok);
-    emitLoop();
+    emitLoop(UNROLL);
     f.get(ok).simd("i32x4.all_true").op("i32.eqz").op("if").raw(0x40);
     ok = null;
-    emitLoop();
+    emitLoop(1);
     f.raw(0x0b);
-  } else emitLoop();
+  } else emitLoop(UNROLL);
   if (plan.red) {
+    const r = acc[0];
     // Fold the four lanes: (a0 ∘ a2, a1 ∘ a3), then the two.
-    f.get(acc).get(acc).get(acc).shuffle([8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7]).simd(REDUCE_OP[rop]).set(acc);
-    f.get(acc).get(acc).get(acc).shuffle([4, 5, 6, 7, 0, 1, 2, 3, 8, 9, 10, 11, 12, 13, 14, 15]).simd(REDUCE_OP[rop]).set(acc);
-    f.i32(0).get(acc).mem("v128.store", outBase);
+    f.get(r).get(r).get(r).shuffle([8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7]).simd(REDUCE_OP[rop]).set(r);
+    f.get(r).get(r).get(r).shuffle([4, 5, 6, 7, 0, 1, 2, 3, 8, 9, 10, 11, 12, 13, 14, 15]).simd(REDUCE_OP[rop]).set(r);
+    f.i32(0).get(r).mem("v128.store", outBase);
   }
   let reduction: WasmKernel["reduction"] = null;
   if (plan.red) {
@@ -327,7 +346,7 @@ export function wasmDriver(w: WasmKernel, epilogue: ((ins: Typed[], outs: Typed[
   const inst = new WebAssembly.Instance(new WebAssembly.Module(w.bytes), { m: { sin: Math.sin, cos: Math.cos } });
   const kernel = inst.exports.kernel as (n: number, cols: number) => void;
   const mem = new Float32Array((inst.exports.mem as WebAssembly.Memory).buffer);
-  const cols4 = Math.ceil(w.cols / 4) * 4;
+  const cols4 = Math.ceil(w.cols / STEP) * STEP;
   const vec: number[] = [], sca: number[] = [];
   w.slots.forEach((s, j) => (s.kind === "vector" ? vec : sca).push(j));
   const outBase = vec.length * cols4;
@@ -346,7 +365,7 @@ export function wasmDriver(w: WasmKernel, epilogue: ((ins: Typed[], outs: Typed[
         const s = w.slots[j];
         mem[scalarBase + 4 * j] = ins[s.input][s.rowStride * r + s.offset];
       }
-      kernel((len + 3) >> 2 << 2, len);
+      kernel(Math.ceil(len / STEP) * STEP, len);
       if (rowResults) rowResults[r] = mem[outBase];
       else {
         for (let j = 0; j < outs.length; j++) outs[j].set(mem.subarray(outBase + j * cols4, outBase + j * cols4 + len), r * w.cols);

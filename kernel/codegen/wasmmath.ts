@@ -1,8 +1,9 @@
 /**
  * @file Float32 math on f32x4 vectors for the WebAssembly kernels, after Cephes' single-precision
  * functions (exp, log, sin/cos, tanh): range reduction, a short polynomial, scaling by powers of
- * two built from exponent bits. Each function reads a v128 local and returns the local holding
- * the result. A kernel's loop runs first in fast mode (`ok` a local): functions take their common
+ * two built from exponent bits. Each function reads v128 locals (one per vector of an unrolled
+ * loop) and returns the locals holding the results; every step is written for each vector in
+ * turn, so that the vectors' dependency chains interleave and the processor overlaps them. A kernel's loop runs first in fast mode (`ok` a local): functions take their common
  * case only and clear `ok`'s lanes where that case does not hold (exp beyond ±86.9, sin/cos beyond
  * 2^25, NaN); if any lane was cleared the kernel runs its block again in general mode (`ok` null),
  * which covers every input. sin/cos reduce moderate arguments in float32 and larger ones in
@@ -12,15 +13,32 @@
 
 import type { FnBuilder } from "./wasmasm.js";
 
-/** Horner: c[0]·x^(n-1) + … + c[n-1], x a local; leaves the result on the stack. */
-function horner(f: FnBuilder, x: number, coeffs: readonly number[]): void {
-  f.f32x4(coeffs[0]);
-  for (const c of coeffs.slice(1)) f.get(x).simd("f32x4.mul").f32x4(c).simd("f32x4.add");
+type Locals = readonly number[];
+
+/** Fresh v128 locals, one per vector. */
+const fresh = (f: FnBuilder, like: Locals): number[] => like.map(() => f.v128());
+
+/** Runs `step` for each vector index. */
+function each(xs: Locals, step: (j: number) => void): void {
+  for (let j = 0; j < xs.length; j++) step(j);
+}
+
+/** Horner: c[0]·x^(n-1) + … + c[n-1] for each vector, into fresh locals. */
+function horner(f: FnBuilder, x: Locals, coeffs: readonly number[]): number[] {
+  const acc = fresh(f, x);
+  each(x, (j) => f.get(x[j]).f32x4(coeffs[0]).simd("f32x4.mul").f32x4(coeffs[1]).simd("f32x4.add").set(acc[j]));
+  for (const c of coeffs.slice(2)) each(x, (j) => f.get(acc[j]).get(x[j]).simd("f32x4.mul").f32x4(c).simd("f32x4.add").set(acc[j]));
+  return acc;
 }
 
 /** 2^n for an i32x4 `n` in [-126, 127], as f32 bits: (n + 127) << 23 (on the stack). */
 function pow2(f: FnBuilder, n: number): void {
   f.get(n).i32x4(127).simd("i32x4.add").i32(23).simd("i32x4.shl");
+}
+
+/** Clears the lanes of the guard `ok` where the mask on the stack is false. */
+function guard(f: FnBuilder, ok: number): void {
+  f.get(ok).simd("v128.and").set(ok);
 }
 
 // Adding 1.5·2^23 (1.5·2^52 in float64) rounds to an integer, which is then also the low
@@ -32,79 +50,88 @@ const EXP_FAST = 86.9;
 /** exp(r) - 1 - r = r²·P(r) on |r| ≤ ln2/2, P of degree 4 (a minimax fit: 0.05 ulp before rounding). */
 const EXP_P = [1.3814320554956794e-3, 8.36885068565607e-3, 4.1668400168418884e-2, 1.666651964187622e-1, 4.999999403953552e-1];
 
-/** Clears the lanes of the guard `ok` where the mask on the stack is false. */
-function guard(f: FnBuilder, ok: number): void {
-  f.get(ok).simd("v128.and").set(ok);
-}
-
-export function expF32(f: FnBuilder, x: number, ok: number | null): number {
-  const xc = ok === null ? f.v128() : x, t = f.v128(), n = f.v128(), r = f.v128(), z = f.v128(), out = f.v128();
-  if (ok === null) {
-    // Clamp so that the scale 2^n1·2^n2 stays representable; pmax/pmin with x first keep NaN.
-    f.get(x).f32x4(-104).simd("f32x4.pmax").f32x4(89).simd("f32x4.pmin").set(xc);
-  } else {
-    // NaN fails the test too.
-    f.get(x).simd("f32x4.abs").f32x4(EXP_FAST).simd("f32x4.le");
-    guard(f, ok);
-  }
+export function expF32(f: FnBuilder, x: Locals, ok: number | null): number[] {
+  const xc = ok === null ? fresh(f, x) : x, t = fresh(f, x), n = fresh(f, x), r = fresh(f, x), z = fresh(f, x), out = fresh(f, x);
+  each(x, (j) => {
+    if (ok === null) {
+      // Clamp so that the scale 2^n1·2^n2 stays representable; pmax/pmin with x first keep NaN.
+      f.get(x[j]).f32x4(-104).simd("f32x4.pmax").f32x4(89).simd("f32x4.pmin").set(xc[j]);
+    } else {
+      // NaN fails the test too.
+      f.get(x[j]).simd("f32x4.abs").f32x4(EXP_FAST).simd("f32x4.le");
+      guard(f, ok);
+    }
+  });
   // t = x·log2 e + 1.5·2^23, whose low mantissa bits are n = round(x·log2 e); n as a float.
-  f.get(xc).f32x4(1.4426950408889634).simd("f32x4.mul").f32x4(ROUND32).simd("f32x4.add").tee(t).f32x4(ROUND32).simd("f32x4.sub").set(n);
+  each(x, (j) => f.get(xc[j]).f32x4(1.4426950408889634).simd("f32x4.mul").f32x4(ROUND32).simd("f32x4.add").tee(t[j]).f32x4(ROUND32).simd("f32x4.sub").set(n[j]));
   // r = x - n·ln2 in two parts (Cody–Waite).
-  f.get(xc).get(n).f32x4(0.693359375).simd("f32x4.mul").simd("f32x4.sub").get(n).f32x4(-2.12194440e-4).simd("f32x4.mul").simd("f32x4.sub").set(r);
-  f.get(r).get(r).simd("f32x4.mul").set(z);
-  horner(f, r, EXP_P);
-  f.get(z).simd("f32x4.mul").get(r).simd("f32x4.add").f32x4(1).simd("f32x4.add").set(out);
+  each(x, (j) => f.get(xc[j]).get(n[j]).f32x4(0.693359375).simd("f32x4.mul").simd("f32x4.sub").set(r[j]));
+  each(x, (j) => f.get(r[j]).get(n[j]).f32x4(-2.12194440e-4).simd("f32x4.mul").simd("f32x4.sub").set(r[j]));
+  each(x, (j) => f.get(r[j]).get(r[j]).simd("f32x4.mul").set(z[j]));
+  const p = horner(f, r, EXP_P);
+  each(x, (j) => f.get(p[j]).get(z[j]).simd("f32x4.mul").get(r[j]).simd("f32x4.add").f32x4(1).simd("f32x4.add").set(out[j]));
   if (ok !== null) {
     // Scale by 2^n by adding n to the exponent field: t's bits shifted left by 23 are n << 23.
-    f.get(out).get(t).i32(23).simd("i32x4.shl").simd("i32x4.add").set(out);
+    each(x, (j) => f.get(out[j]).get(t[j]).i32(23).simd("i32x4.shl").simd("i32x4.add").set(out[j]));
     return out;
   }
   // Scale by 2^n as 2^n1 · 2^n2 (n1 = n >> 1) so that results down to the subnormals are right;
   // for a NaN x the scale bits are garbage, but NaN times anything is NaN.
   const ni = f.v128(), n1 = f.v128();
-  f.get(t).i32x4(0x4b400000).simd("i32x4.sub").set(ni);
-  f.get(ni).i32(1).simd("i32x4.shr_s").set(n1);
-  f.get(out);
-  pow2(f, n1);
-  f.simd("f32x4.mul");
-  f.get(ni).get(n1).simd("i32x4.sub").set(ni);
-  pow2(f, ni);
-  f.simd("f32x4.mul").set(out);
+  each(x, (j) => {
+    f.get(t[j]).i32x4(0x4b400000).simd("i32x4.sub").set(ni);
+    f.get(ni).i32(1).simd("i32x4.shr_s").set(n1);
+    f.get(out[j]);
+    pow2(f, n1);
+    f.simd("f32x4.mul");
+    f.get(ni).get(n1).simd("i32x4.sub").set(ni);
+    pow2(f, ni);
+    f.simd("f32x4.mul").set(out[j]);
+  });
   return out;
 }
 
-export function logF32(f: FnBuilder, x: number): number {
-  const xs = f.v128(), e = f.v128(), m = f.v128(), mask = f.v128(), z = f.v128(), y = f.v128(), fe = f.v128(), out = f.v128(), sub = f.v128();
-  // Subnormals: scale by 2^23 first.
-  f.get(x).f32x4(1.17549435e-38).simd("f32x4.lt").set(sub);
-  f.get(x).f32x4(8388608).simd("f32x4.mul").get(x).get(sub).simd("v128.bitselect").set(xs);
-  f.get(xs).i32(23).simd("i32x4.shr_u").i32x4(126).simd("i32x4.sub").get(sub).i32x4(23).simd("v128.and").simd("i32x4.sub").set(e);
-  f.get(xs).i32x4(0x807fffff | 0).simd("v128.and").i32x4(0x3f000000).simd("v128.or").set(m);
-  // Mantissa in [√½, √2): m < √½ takes one from the exponent and doubles m.
-  f.get(m).f32x4(0.7071067811865476).simd("f32x4.lt").set(mask);
-  f.get(e).get(mask).simd("i32x4.add").set(e);
-  f.get(m).f32x4(1).simd("f32x4.sub").get(m).get(mask).simd("v128.and").simd("f32x4.add").set(m);
-  f.get(m).get(m).simd("f32x4.mul").set(z);
-  horner(f, m, [7.0376836292e-2, -1.1514610310e-1, 1.1676998740e-1, -1.2420140846e-1, 1.4249322787e-1, -1.6668057665e-1, 2.0000714765e-1, -2.4999993993e-1, 3.3333331174e-1]);
-  f.get(m).simd("f32x4.mul").get(z).simd("f32x4.mul").set(y);
-  f.get(e).simd("f32x4.convert_i32x4_s").set(fe);
-  f.get(y).get(fe).f32x4(-2.12194440e-4).simd("f32x4.mul").simd("f32x4.add").get(z).f32x4(-0.5).simd("f32x4.mul").simd("f32x4.add").set(y);
-  f.get(m).get(y).simd("f32x4.add").get(fe).f32x4(0.693359375).simd("f32x4.mul").simd("f32x4.add").set(out);
-  // log(+inf) = inf, log(0) = -inf, log(x < 0) = log(NaN) = NaN.
-  f.f32x4(Infinity).get(out).get(x).f32x4(Infinity).simd("f32x4.eq").simd("v128.bitselect").set(out);
-  f.f32x4(-Infinity).get(out).get(x).f32x4(0).simd("f32x4.eq").simd("v128.bitselect").set(out);
-  f.f32x4(NaN).get(out).get(x).f32x4(0).simd("f32x4.lt").get(x).get(x).simd("f32x4.ne").simd("v128.or").simd("v128.bitselect").set(out);
-  return out;
+export function logF32(f: FnBuilder, xv: Locals): number[] {
+  const outs = fresh(f, xv);
+  // Only exp, sin/cos, tanh and logistic sit in the post's hot loops: log runs vector by vector.
+  each(xv, (j) => {
+    const x = xv[j], out = outs[j];
+    const xs = f.v128(), e = f.v128(), m = f.v128(), mask = f.v128(), z = f.v128(), y = f.v128(), fe = f.v128(), sub = f.v128();
+    // Subnormals: scale by 2^23 first.
+    f.get(x).f32x4(1.17549435e-38).simd("f32x4.lt").set(sub);
+    f.get(x).f32x4(8388608).simd("f32x4.mul").get(x).get(sub).simd("v128.bitselect").set(xs);
+    f.get(xs).i32(23).simd("i32x4.shr_u").i32x4(126).simd("i32x4.sub").get(sub).i32x4(23).simd("v128.and").simd("i32x4.sub").set(e);
+    f.get(xs).i32x4(0x807fffff | 0).simd("v128.and").i32x4(0x3f000000).simd("v128.or").set(m);
+    // Mantissa in [√½, √2): m < √½ takes one from the exponent and doubles m.
+    f.get(m).f32x4(0.7071067811865476).simd("f32x4.lt").set(mask);
+    f.get(e).get(mask).simd("i32x4.add").set(e);
+    f.get(m).f32x4(1).simd("f32x4.sub").get(m).get(mask).simd("v128.and").simd("f32x4.add").set(m);
+    f.get(m).get(m).simd("f32x4.mul").set(z);
+    const [p] = horner(f, [m], [7.0376836292e-2, -1.1514610310e-1, 1.1676998740e-1, -1.2420140846e-1, 1.4249322787e-1, -1.6668057665e-1, 2.0000714765e-1, -2.4999993993e-1, 3.3333331174e-1]);
+    f.get(p).get(m).simd("f32x4.mul").get(z).simd("f32x4.mul").set(y);
+    f.get(e).simd("f32x4.convert_i32x4_s").set(fe);
+    f.get(y).get(fe).f32x4(-2.12194440e-4).simd("f32x4.mul").simd("f32x4.add").get(z).f32x4(-0.5).simd("f32x4.mul").simd("f32x4.add").set(y);
+    f.get(m).get(y).simd("f32x4.add").get(fe).f32x4(0.693359375).simd("f32x4.mul").simd("f32x4.add").set(out);
+    // log(+inf) = inf, log(0) = -inf, log(x < 0) = log(NaN) = NaN.
+    f.f32x4(Infinity).get(out).get(x).f32x4(Infinity).simd("f32x4.eq").simd("v128.bitselect").set(out);
+    f.f32x4(-Infinity).get(out).get(x).f32x4(0).simd("f32x4.eq").simd("v128.bitselect").set(out);
+    f.f32x4(NaN).get(out).get(x).f32x4(0).simd("f32x4.lt").get(x).get(x).simd("f32x4.ne").simd("v128.or").simd("v128.bitselect").set(out);
+  });
+  return outs;
 }
 
 // π/2 in pieces for the reduction x - k·π/2. Float32 (every lane below 2^13, so |k| < 2^13):
 // four pieces of at most 11 significant bits, so that each k·Ci is exact. Float64 (|k| < 2^25):
 // a first part of 28 bits, so that k·P1 is exact, and the rest. Checked over every float32 in
 // range: no error beyond the polynomials' 2 ulp.
-const C1 = 1.5703125, C2 = 4.837512969970703e-4, C3 = 7.549533620476723e-8, C4 = 2.5633440682570896e-12;
+const C = [1.5703125, 4.837512969970703e-4, 7.549533620476723e-8, 2.5633440682570896e-12];
 const P1 = 1.570796325802803, P2 = 9.920935796805404e-10;
 /** i8x16.shuffle bytes taking lanes 0–1 of the first operand, then lanes 0–1 of the second. */
 const LOW_LOW = [0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23];
+/** i8x16.shuffle bytes moving lanes 2–3 down. */
+const HIGH = [8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15];
+/** i8x16.shuffle bytes taking the low 32 bits of each float64 lane of the two operands. */
+const LOW_WORDS = [0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27];
 /** Below this |x| (in every lane) the reduction runs in float32. */
 const SIN_COS_F32 = 8192;
 /** From this |x| on (k ≥ 2^25) the float64 reduction is inexact: fast mode gives up, general mode calls Math.sin/cos. */
@@ -113,87 +140,99 @@ const SIN_COS_LIMIT = 33554432;
 /**
  * sin and/or cos of x (one range reduction for both). `exact` holds the indices of the imported
  * float64 Math.sin/Math.cos used (in general mode) for lanes at or beyond SIN_COS_LIMIT. Returns
- * the result locals (-1 for a function not asked for).
+ * the result locals (empty for a function not asked for).
  */
-export function sinCosF32(f: FnBuilder, x: number, which: readonly ("sin" | "cos")[], ok: number | null, exact: { sin: number; cos: number }): { sin: number; cos: number } {
-  const a = f.v128(), h = f.v128(), k = f.v128(), rl = f.v128(), ql = f.v128(), r = f.v128(), q = f.v128(), z = f.v128(), s = f.v128(), c = f.v128();
-  f.get(x).simd("f32x4.abs").set(a);
-  if (ok !== null) {
-    f.get(a).f32x4(SIN_COS_LIMIT).simd("f32x4.lt");
+export function sinCosF32(f: FnBuilder, x: Locals, which: readonly ("sin" | "cos")[], ok: number | null, exact: { sin: number; cos: number }): { sin: number[]; cos: number[] } {
+  const a = fresh(f, x), r = fresh(f, x), q = fresh(f, x), z = fresh(f, x), s = fresh(f, x), c = fresh(f, x);
+  const h = [f.v128(), f.v128()], k = [f.v128(), f.v128()], big = f.v128();
+  each(x, (j) => f.get(x[j]).simd("f32x4.abs").set(a[j]));
+  if (ok !== null) each(x, (j) => {
+    f.get(a[j]).f32x4(SIN_COS_LIMIT).simd("f32x4.lt");
     guard(f, ok);
-  }
-  f.get(a).f32x4(SIN_COS_F32).simd("f32x4.ge").simd("v128.any_true").op("if").raw(0x40);
+  });
+  // Float64 when some lane of some vector is large.
+  each(x, (j) => {
+    f.get(a[j]).f32x4(SIN_COS_F32).simd("f32x4.ge");
+    if (j) f.get(big).simd("v128.or");
+    f.set(big);
+  });
+  f.get(big).simd("v128.any_true").op("if").raw(0x40);
+  each(x, (j) => {
+    // Both halves of the vector side by side: k = round(x·2/π) + 1.5·2^52, whose low 32 bits are
+    // the quadrant; r = x - k·π/2.
+    f.get(x[j]).simd("f64x2.promote_low_f32x4").set(h[0]);
+    f.get(x[j]).get(x[j]).shuffle(HIGH).simd("f64x2.promote_low_f32x4").set(h[1]);
+    for (const half of [0, 1]) f.get(h[half]).f64x2(0.6366197723675814).simd("f64x2.mul").f64x2(ROUND64).simd("f64x2.add").set(k[half]);
+    f.get(k[0]).get(k[1]).shuffle(LOW_WORDS).set(q[j]);
     for (const half of [0, 1]) {
-      f.get(x);
-      if (half) f.get(x).shuffle([8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15]);
-      f.simd("f64x2.promote_low_f32x4").set(h);
-      // k = round(x·2/π) + 1.5·2^52: its low 32 bits are the quadrant.
-      f.get(h).f64x2(0.6366197723675814).simd("f64x2.mul").f64x2(ROUND64).simd("f64x2.add").set(k);
-      f.get(k).get(k).shuffle([0, 1, 2, 3, 8, 9, 10, 11, 0, 1, 2, 3, 8, 9, 10, 11]);
-      if (half) f.set(q).get(ql).get(q).shuffle(LOW_LOW).set(q);
-      else f.set(ql);
-      f.get(k).f64x2(ROUND64).simd("f64x2.sub").set(k);
-      f.get(h).get(k).f64x2(P1).simd("f64x2.mul").simd("f64x2.sub");
-      f.get(k).f64x2(P2).simd("f64x2.mul").simd("f64x2.sub");
-      f.simd("f32x4.demote_f64x2_zero");
-      if (half) f.set(r).get(rl).get(r).shuffle(LOW_LOW).set(r);
-      else f.set(rl);
+      f.get(k[half]).f64x2(ROUND64).simd("f64x2.sub").set(k[half]);
+      f.get(h[half]).get(k[half]).f64x2(P1).simd("f64x2.mul").simd("f64x2.sub");
+      f.get(k[half]).f64x2(P2).simd("f64x2.mul").simd("f64x2.sub").simd("f32x4.demote_f64x2_zero").set(h[half]);
     }
+    f.get(h[0]).get(h[1]).shuffle(LOW_LOW).set(r[j]);
+  });
   f.raw(0x05); // else
-  f.get(x).f32x4(0.6366197723675814).simd("f32x4.mul").f32x4(ROUND32).simd("f32x4.add").tee(h);
-  f.i32x4(0x4b400000).simd("i32x4.sub").set(q);
-  f.get(h).f32x4(ROUND32).simd("f32x4.sub").set(k);
-  f.get(x);
-  for (const piece of [C1, C2, C3, C4]) f.get(k).f32x4(piece).simd("f32x4.mul").simd("f32x4.sub");
-  f.set(r);
+  each(x, (j) => {
+    f.get(x[j]).f32x4(0.6366197723675814).simd("f32x4.mul").f32x4(ROUND32).simd("f32x4.add").tee(z[j]);
+    f.i32x4(0x4b400000).simd("i32x4.sub").set(q[j]);
+    f.get(z[j]).f32x4(ROUND32).simd("f32x4.sub").set(z[j]);
+  });
+  each(x, (j) => f.get(x[j]).get(z[j]).f32x4(C[0]).simd("f32x4.mul").simd("f32x4.sub").set(r[j]));
+  for (const piece of C.slice(1)) each(x, (j) => f.get(r[j]).get(z[j]).f32x4(piece).simd("f32x4.mul").simd("f32x4.sub").set(r[j]));
   f.raw(0x0b);
-  f.get(r).get(r).simd("f32x4.mul").set(z);
-  horner(f, z, [-1.9515295891e-4, 8.3321608736e-3, -1.6666654611e-1]);
-  f.get(z).simd("f32x4.mul").get(r).simd("f32x4.mul").get(r).simd("f32x4.add").set(s);
-  horner(f, z, [2.443315711809948e-5, -1.388731625493765e-3, 4.166664568298827e-2]);
-  f.get(z).simd("f32x4.mul").get(z).simd("f32x4.mul").get(z).f32x4(-0.5).simd("f32x4.mul").simd("f32x4.add").f32x4(1).simd("f32x4.add").set(c);
+  each(x, (j) => f.get(r[j]).get(r[j]).simd("f32x4.mul").set(z[j]));
+  const ps = horner(f, z, [-1.9515295891e-4, 8.3321608736e-3, -1.6666654611e-1]);
+  const pc = horner(f, z, [2.443315711809948e-5, -1.388731625493765e-3, 4.166664568298827e-2]);
+  each(x, (j) => f.get(ps[j]).get(z[j]).simd("f32x4.mul").get(r[j]).simd("f32x4.mul").get(r[j]).simd("f32x4.add").set(s[j]));
+  each(x, (j) => f.get(pc[j]).get(z[j]).simd("f32x4.mul").get(z[j]).simd("f32x4.mul").get(z[j]).f32x4(-0.5).simd("f32x4.mul").simd("f32x4.add").f32x4(1).simd("f32x4.add").set(c[j]));
   // Odd quadrants swap sin and cos; the sign comes from bit 1 of q (of q + 1 for cos).
-  const result = (fn: "sin" | "cos"): number => {
-    const out = f.v128();
+  const result = (fn: "sin" | "cos"): number[] => {
+    const out = fresh(f, x);
     const odd = fn === "sin" ? c : s, even = fn === "sin" ? s : c;
-    f.get(odd).get(even).get(q).i32x4(1).simd("v128.and").i32x4(1).simd("i32x4.eq").simd("v128.bitselect");
-    f.get(q);
-    if (fn === "cos") f.i32x4(1).simd("i32x4.add");
-    f.i32x4(2).simd("v128.and").i32(30).simd("i32x4.shl").simd("v128.xor").set(out);
+    each(x, (j) => {
+      f.get(odd[j]).get(even[j]).get(q[j]).i32x4(1).simd("v128.and").i32x4(1).simd("i32x4.eq").simd("v128.bitselect");
+      f.get(q[j]);
+      if (fn === "cos") f.i32x4(1).simd("i32x4.add");
+      f.i32x4(2).simd("v128.and").i32(30).simd("i32x4.shl").simd("v128.xor").set(out[j]);
+    });
     return out;
   };
-  const outs = { sin: which.includes("sin") ? result("sin") : -1, cos: which.includes("cos") ? result("cos") : -1 };
+  const outs = { sin: which.includes("sin") ? result("sin") : [], cos: which.includes("cos") ? result("cos") : [] };
   if (ok !== null) return outs;
-  f.get(a).f32x4(SIN_COS_LIMIT).simd("f32x4.ge").simd("v128.any_true").op("if").raw(0x40);
-  for (const fn of which) {
-    for (let lane = 0; lane < 4; lane++) {
-      f.get(outs[fn]).get(x).lane("extract", lane).op("f64.promote_f32").call(exact[fn]).op("f32.demote_f64").lane("replace", lane).set(outs[fn]);
+  each(x, (j) => {
+    f.get(a[j]).f32x4(SIN_COS_LIMIT).simd("f32x4.ge").simd("v128.any_true").op("if").raw(0x40);
+    for (const fn of which) {
+      for (let lane = 0; lane < 4; lane++) {
+        f.get(outs[fn][j]).get(x[j]).lane("extract", lane).op("f64.promote_f32").call(exact[fn]).op("f32.demote_f64").lane("replace", lane).set(outs[fn][j]);
+      }
     }
-  }
-  f.raw(0x0b);
+    f.raw(0x0b);
+  });
   return outs;
 }
 
-export function tanhF32(f: FnBuilder, x: number, ok: number | null): number {
-  const a = f.v128(), z = f.v128(), small = f.v128(), twoA = f.v128(), out = f.v128();
-  f.get(x).simd("f32x4.abs").set(a);
-  f.get(x).get(x).simd("f32x4.mul").set(z);
-  horner(f, z, [-5.70498872745e-3, 2.06390887954e-2, -5.37397155531e-2, 1.33314422036e-1, -3.33332819422e-1]);
-  f.get(z).simd("f32x4.mul").get(x).simd("f32x4.mul").get(x).simd("f32x4.add").set(small);
+export function tanhF32(f: FnBuilder, x: Locals, ok: number | null): number[] {
+  const a = fresh(f, x), z = fresh(f, x), small = fresh(f, x), twoA = fresh(f, x), out = fresh(f, x);
+  each(x, (j) => f.get(x[j]).simd("f32x4.abs").set(a[j]));
+  each(x, (j) => f.get(x[j]).get(x[j]).simd("f32x4.mul").set(z[j]));
+  const p = horner(f, z, [-5.70498872745e-3, 2.06390887954e-2, -5.37397155531e-2, 1.33314422036e-1, -3.33332819422e-1]);
+  each(x, (j) => f.get(p[j]).get(z[j]).simd("f32x4.mul").get(x[j]).simd("f32x4.mul").get(x[j]).simd("f32x4.add").set(small[j]));
   // Large |x|: 1 - 2/(e^(2|x|) + 1), with the sign of x; from |x| = 10 on that rounds to 1, so
   // |x| is capped there (keeping exp in its fast range).
-  f.get(a).f32x4(10).simd("f32x4.pmin").tee(twoA).get(twoA).simd("f32x4.add").set(twoA);
+  each(x, (j) => f.get(a[j]).f32x4(10).simd("f32x4.pmin").tee(twoA[j]).get(twoA[j]).simd("f32x4.add").set(twoA[j]));
   const e = expF32(f, twoA, ok);
-  f.f32x4(1).f32x4(2).get(e).f32x4(1).simd("f32x4.add").simd("f32x4.div").simd("f32x4.sub");
-  f.i32x4(0x7fffffff).simd("v128.and").get(x).i32x4(0x80000000 | 0).simd("v128.and").simd("v128.or").set(out);
-  f.get(small).get(out).get(a).f32x4(0.625).simd("f32x4.lt").simd("v128.bitselect").set(out);
+  each(x, (j) => {
+    f.f32x4(1).f32x4(2).get(e[j]).f32x4(1).simd("f32x4.add").simd("f32x4.div").simd("f32x4.sub");
+    f.i32x4(0x7fffffff).simd("v128.and").get(x[j]).i32x4(0x80000000 | 0).simd("v128.and").simd("v128.or").set(out[j]);
+    f.get(small[j]).get(out[j]).get(a[j]).f32x4(0.625).simd("f32x4.lt").simd("v128.bitselect").set(out[j]);
+  });
   return out;
 }
 
-export function logisticF32(f: FnBuilder, x: number, ok: number | null): number {
-  const nx = f.v128(), out = f.v128();
-  f.get(x).simd("f32x4.neg").set(nx);
+export function logisticF32(f: FnBuilder, x: Locals, ok: number | null): number[] {
+  const nx = fresh(f, x), out = fresh(f, x);
+  each(x, (j) => f.get(x[j]).simd("f32x4.neg").set(nx[j]));
   const e = expF32(f, nx, ok);
-  f.f32x4(1).f32x4(1).get(e).simd("f32x4.add").simd("f32x4.div").set(out);
+  each(x, (j) => f.f32x4(1).f32x4(1).get(e[j]).simd("f32x4.add").simd("f32x4.div").set(out[j]));
   return out;
 }
