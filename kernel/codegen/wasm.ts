@@ -10,7 +10,7 @@ import { ExpKeys, type Exp, type Kernel, gidx, load, mapExp, walkExp } from "./e
 import { loopNest } from "./nest.js";
 import { affine } from "./matmul.js";
 import { FnBuilder, moduleBytes, type SimdOp } from "./wasmasm.js";
-import { expF32, logF32, logisticF32, sinCosF32, tanhF32 } from "./wasmmath.js";
+import { expF32, logF32, logisticF32, sinCosF32, sinOrCosF32, tanhF32 } from "./wasmmath.js";
 
 /** Elements per block of a flat kernel: small enough that all blocks of a kernel stay in L1/L2. */
 const BLOCK = 4096;
@@ -68,7 +68,7 @@ const EXACT = { sin: IMPORTS.indexOf("sin"), cos: IMPORTS.indexOf("cos") };
 /** Math on f32x4 lanes: `ok` is the fast-mode guard local, or null in general mode (see wasmmath.ts). */
 const MATH: Partial<Record<string, (f: FnBuilder, x: readonly number[], ok: number | null) => number[]>> = {
   exp: expF32, log: (f, x) => logF32(f, x), tanh: tanhF32, logistic: logisticF32,
-  sin: (f, x, ok) => sinCosF32(f, x, ["sin"], ok, EXACT).sin, cos: (f, x, ok) => sinCosF32(f, x, ["cos"], ok, EXACT).cos,
+  sin: (f, x, ok) => sinOrCosF32(f, x, "sin", ok, EXACT.sin), cos: (f, x, ok) => sinOrCosF32(f, x, "cos", ok, EXACT.cos),
 };
 /** The functions whose fast mode covers only common inputs (a kernel using one has a general loop too). */
 const HAS_FAST_MODE = new Set(["exp", "tanh", "logistic", "sin", "cos"]);
@@ -192,7 +192,7 @@ export function compileWasm(k: Kernel): WasmKernel | null {
         const shared = pending.get(`${e.op}(${keys.key(e.args[0])})`);
         if (shared) local.set(key, shared);
         else {
-          const both = sinCosF32(f, xs, ["sin", "cos"], ok, EXACT);
+          const both = sinCosF32(f, xs, ok, EXACT);
           local.set(key, both[e.op as "sin" | "cos"]);
           pending.set(`${twin}(${keys.key(e.args[0])})`, both[twin]);
         }

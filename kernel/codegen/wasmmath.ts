@@ -36,6 +36,11 @@ function pow2(f: FnBuilder, n: number): void {
   f.get(n).i32x4(127).simd("i32x4.add").i32(23).simd("i32x4.shl");
 }
 
+/** |x| on the stack: clearing the sign bit is one instruction (V8 spends three on f32x4.abs). */
+function abs(f: FnBuilder, x: number): void {
+  f.get(x).i32x4(0x7fffffff).simd("v128.and");
+}
+
 /** Clears the lanes of the guard `ok` where the mask on the stack is false. */
 function guard(f: FnBuilder, ok: number): void {
   f.get(ok).simd("v128.and").set(ok);
@@ -58,7 +63,8 @@ export function expF32(f: FnBuilder, x: Locals, ok: number | null): number[] {
       f.get(x[j]).f32x4(-104).simd("f32x4.pmax").f32x4(89).simd("f32x4.pmin").set(xc[j]);
     } else {
       // NaN fails the test too.
-      f.get(x[j]).simd("f32x4.abs").f32x4(EXP_FAST).simd("f32x4.le");
+      abs(f, x[j]);
+      f.f32x4(EXP_FAST).simd("f32x4.le");
       guard(f, ok);
     }
   });
@@ -138,25 +144,106 @@ const SIN_COS_F32 = 8192;
 const SIN_COS_LIMIT = 33554432;
 
 /**
- * sin and/or cos of x (one range reduction for both). `exact` holds the indices of the imported
- * float64 Math.sin/Math.cos used (in general mode) for lanes at or beyond SIN_COS_LIMIT. Returns
- * the result locals (empty for a function not asked for).
+ * |x| of each vector into `a`; in fast mode, clears `ok` where |x| ≥ SIN_COS_LIMIT or x is NaN;
+ * then opens `if` (some lane of some vector at or above SIN_COS_F32: reduce in float64) — the
+ * caller emits the float64 reduction, `else`, the float32 one and `end`.
  */
-export function sinCosF32(f: FnBuilder, x: Locals, which: readonly ("sin" | "cos")[], ok: number | null, exact: { sin: number; cos: number }): { sin: number[]; cos: number[] } {
-  const a = fresh(f, x), r = fresh(f, x), q = fresh(f, x), z = fresh(f, x), s = fresh(f, x), c = fresh(f, x);
-  const h = [f.v128(), f.v128()], k = [f.v128(), f.v128()], big = f.v128();
-  each(x, (j) => f.get(x[j]).simd("f32x4.abs").set(a[j]));
+function sinCosRange(f: FnBuilder, x: Locals, ok: number | null): number[] {
+  const a = fresh(f, x), big = f.v128();
+  each(x, (j) => {
+    abs(f, x[j]);
+    f.set(a[j]);
+  });
   if (ok !== null) each(x, (j) => {
     f.get(a[j]).f32x4(SIN_COS_LIMIT).simd("f32x4.lt");
     guard(f, ok);
   });
-  // Float64 when some lane of some vector is large.
   each(x, (j) => {
     f.get(a[j]).f32x4(SIN_COS_F32).simd("f32x4.ge");
     if (j) f.get(big).simd("v128.or");
     f.set(big);
   });
   f.get(big).simd("v128.any_true").op("if").raw(0x40);
+  return a;
+}
+
+/** General mode: lanes at or beyond SIN_COS_LIMIT take the imported float64 Math function `fn` (index). */
+function exactBeyondLimit(f: FnBuilder, x: Locals, a: Locals, outs: Locals, fn: number): void {
+  each(x, (j) => {
+    f.get(a[j]).f32x4(SIN_COS_LIMIT).simd("f32x4.ge").simd("v128.any_true").op("if").raw(0x40);
+    for (let lane = 0; lane < 4; lane++) {
+      f.get(outs[j]).get(x[j]).lane("extract", lane).op("f64.promote_f32").call(fn).op("f32.demote_f64").lane("replace", lane).set(outs[j]);
+    }
+    f.raw(0x0b);
+  });
+}
+
+/** sin(y) = y + y³·Q(y²) on |y| ≤ π/2 + 0.002 (a minimax fit: 0.1 ulp before rounding). */
+const SIN_Q = [2.6053996862174245e-6, -1.9809439254458994e-4, 8.333064615726471e-3, -1.6666659712791443e-1];
+
+/**
+ * sin or cos of x with one polynomial: sin x = (-1)^n·sin(x - nπ) with n = round(x/π), and
+ * cos x = (-1)^n·sin((n + ½)π - x) with n = round(x/π - ½); both reduce x by m·π/2 (m = 2n, or
+ * 2n + 1), with the same pieces as sinCosF32.
+ */
+export function sinOrCosF32(f: FnBuilder, x: Locals, fn: "sin" | "cos", ok: number | null, exact: number): number[] {
+  const y = fresh(f, x), nb = fresh(f, x), m = fresh(f, x), out = fresh(f, x);
+  const h = [f.v128(), f.v128()], t = [f.v128(), f.v128()];
+  const cos = fn === "cos";
+  const a = sinCosRange(f, x, ok);
+  each(x, (j) => {
+    f.get(x[j]).simd("f64x2.promote_low_f32x4").set(h[0]);
+    f.get(x[j]).get(x[j]).shuffle(HIGH).simd("f64x2.promote_low_f32x4").set(h[1]);
+    for (const half of [0, 1]) {
+      f.get(h[half]).f64x2(1 / Math.PI).simd("f64x2.mul");
+      if (cos) f.f64x2(0.5).simd("f64x2.sub");
+      f.f64x2(ROUND64).simd("f64x2.add").set(t[half]);
+    }
+    f.get(t[0]).get(t[1]).shuffle(LOW_WORDS).set(nb[j]);
+    for (const half of [0, 1]) {
+      // m = 2n (+ 1); y = x - m·π/2 (negated for cos).
+      f.get(t[half]).f64x2(ROUND64).simd("f64x2.sub").tee(t[half]).get(t[half]).simd("f64x2.add");
+      if (cos) f.f64x2(1).simd("f64x2.add");
+      f.set(t[half]);
+      if (cos) f.get(t[half]).f64x2(P1).simd("f64x2.mul").get(h[half]).simd("f64x2.sub").get(t[half]).f64x2(P2).simd("f64x2.mul").simd("f64x2.add");
+      else f.get(h[half]).get(t[half]).f64x2(P1).simd("f64x2.mul").simd("f64x2.sub").get(t[half]).f64x2(P2).simd("f64x2.mul").simd("f64x2.sub");
+      f.simd("f32x4.demote_f64x2_zero").set(h[half]);
+    }
+    f.get(h[0]).get(h[1]).shuffle(LOW_LOW).set(y[j]);
+  });
+  f.raw(0x05); // else
+  each(x, (j) => {
+    f.get(x[j]).f32x4(1 / Math.PI).simd("f32x4.mul");
+    if (cos) f.f32x4(0.5).simd("f32x4.sub");
+    f.f32x4(ROUND32).simd("f32x4.add").tee(nb[j]).f32x4(ROUND32).simd("f32x4.sub").tee(m[j]).get(m[j]).simd("f32x4.add");
+    if (cos) f.f32x4(1).simd("f32x4.add");
+    f.set(m[j]);
+  });
+  each(x, (j) => {
+    if (cos) f.get(m[j]).f32x4(C[0]).simd("f32x4.mul").get(x[j]).simd("f32x4.sub");
+    else f.get(x[j]).get(m[j]).f32x4(C[0]).simd("f32x4.mul").simd("f32x4.sub");
+    f.set(y[j]);
+  });
+  for (const piece of C.slice(1)) each(x, (j) => f.get(y[j]).get(m[j]).f32x4(piece).simd("f32x4.mul").simd(cos ? "f32x4.add" : "f32x4.sub").set(y[j]));
+  f.raw(0x0b);
+  // The low bit of n (the low mantissa bits of the rounded value, in float32 or float64) is the sign.
+  const z = fresh(f, x);
+  each(x, (j) => f.get(y[j]).get(y[j]).simd("f32x4.mul").set(z[j]));
+  const q = horner(f, z, SIN_Q);
+  each(x, (j) => f.get(q[j]).get(z[j]).simd("f32x4.mul").get(y[j]).simd("f32x4.mul").get(y[j]).simd("f32x4.add").get(nb[j]).i32(31).simd("i32x4.shl").simd("v128.xor").set(out[j]));
+  if (ok === null) exactBeyondLimit(f, x, a, out, exact);
+  return out;
+}
+
+/**
+ * sin and cos of x from one range reduction (x - k·π/2, k = round(2x/π)): both polynomials on
+ * |r| ≤ π/4, swapped and signed by the quadrant. `exact` holds the indices of the imported
+ * float64 Math.sin/Math.cos used (in general mode) for lanes at or beyond SIN_COS_LIMIT.
+ */
+export function sinCosF32(f: FnBuilder, x: Locals, ok: number | null, exact: { sin: number; cos: number }): { sin: number[]; cos: number[] } {
+  const r = fresh(f, x), q = fresh(f, x), z = fresh(f, x), s = fresh(f, x), c = fresh(f, x);
+  const h = [f.v128(), f.v128()], k = [f.v128(), f.v128()];
+  const a = sinCosRange(f, x, ok);
   each(x, (j) => {
     // Both halves of the vector side by side: k = round(x·2/π) + 1.5·2^52, whose low 32 bits are
     // the quadrant; r = x - k·π/2.
@@ -197,23 +284,20 @@ export function sinCosF32(f: FnBuilder, x: Locals, which: readonly ("sin" | "cos
     });
     return out;
   };
-  const outs = { sin: which.includes("sin") ? result("sin") : [], cos: which.includes("cos") ? result("cos") : [] };
-  if (ok !== null) return outs;
-  each(x, (j) => {
-    f.get(a[j]).f32x4(SIN_COS_LIMIT).simd("f32x4.ge").simd("v128.any_true").op("if").raw(0x40);
-    for (const fn of which) {
-      for (let lane = 0; lane < 4; lane++) {
-        f.get(outs[fn][j]).get(x[j]).lane("extract", lane).op("f64.promote_f32").call(exact[fn]).op("f32.demote_f64").lane("replace", lane).set(outs[fn][j]);
-      }
-    }
-    f.raw(0x0b);
-  });
+  const outs = { sin: result("sin"), cos: result("cos") };
+  if (ok === null) {
+    exactBeyondLimit(f, x, a, outs.sin, exact.sin);
+    exactBeyondLimit(f, x, a, outs.cos, exact.cos);
+  }
   return outs;
 }
 
 export function tanhF32(f: FnBuilder, x: Locals, ok: number | null): number[] {
   const a = fresh(f, x), z = fresh(f, x), small = fresh(f, x), twoA = fresh(f, x), out = fresh(f, x);
-  each(x, (j) => f.get(x[j]).simd("f32x4.abs").set(a[j]));
+  each(x, (j) => {
+    abs(f, x[j]);
+    f.set(a[j]);
+  });
   each(x, (j) => f.get(x[j]).get(x[j]).simd("f32x4.mul").set(z[j]));
   const p = horner(f, z, [-5.70498872745e-3, 2.06390887954e-2, -5.37397155531e-2, 1.33314422036e-1, -3.33332819422e-1]);
   each(x, (j) => f.get(p[j]).get(z[j]).simd("f32x4.mul").get(x[j]).simd("f32x4.mul").get(x[j]).simd("f32x4.add").set(small[j]));
