@@ -32,6 +32,12 @@ export class Array extends ConcreteArray {
   private rc: RcBuffer | null;
   /** The value of a scalar made from a host number (so jaxprs can print it as a literal). */
   private readonly hostScalar: number | boolean | undefined;
+  /**
+   * JAX's `_committed`: placed on its device explicitly (device_put with a device) or computed
+   * from such arrays. Committed arrays decide where a computation runs (and must agree);
+   * uncommitted ones move to where they are needed.
+   */
+  committed = false;
 
   constructor(readonly aval: ShapedArray, rc: RcBuffer, hostScalar?: number | boolean) {
     super();
@@ -58,6 +64,19 @@ export class Array extends ConcreteArray {
   withAval(aval: ShapedArray): Array {
     if (aval.size !== this.aval.size || ITEMSIZE[aval.dtype] !== ITEMSIZE[this.aval.dtype]) throw new Error("withAval: size mismatch");
     return new Array(aval, this.live().retain());
+  }
+  /**
+   * A copy on `device` (its bytes: storage is byte-identical on every backend, float16 as its
+   * bits, bools as bytes), as committed as this array.
+   */
+  copyTo(device: Device): Array {
+    const bytes = this.aval.size * ITEMSIZE[this.aval.dtype];
+    const data = this.data();
+    const buf = device.backend.alloc(bytes);
+    device.backend.write(buf, new Uint8Array(data.buffer, data.byteOffset, bytes));
+    const a = new Array(this.aval, new RcBuffer(device, buf));
+    a.committed = this.committed;
+    return a;
   }
   /** Releases the buffer now; the array is unusable afterwards. */
   dispose(): void {
@@ -96,13 +115,15 @@ export class Array extends ConcreteArray {
     return this.hostScalar;
   }
 
-  static fromHost(data: HostData | readonly number[], shape: Shape, dtype: DType, opts: { device?: Device; weak?: boolean } = {}): Array {
+  static fromHost(data: HostData | readonly number[], shape: Shape, dtype: DType, opts: { device?: Device; weak?: boolean; committed?: boolean } = {}): Array {
     const device = opts.device ?? defaultDevice();
     const size = prod(shape);
     const typed = toTyped(data, dtype, size);
     const buf = device.backend.alloc(size * ITEMSIZE[dtype]);
     device.backend.write(buf, new Uint8Array(typed.buffer, typed.byteOffset, size * ITEMSIZE[dtype]));
-    return new Array(new ShapedArray(shape, dtype, opts.weak ?? false), new RcBuffer(device, buf));
+    const a = new Array(new ShapedArray(shape, dtype, opts.weak ?? false), new RcBuffer(device, buf));
+    a.committed = opts.committed ?? false;
+    return a;
   }
 
   /** A 0-d array holding a host scalar (Python-like scalars become these in eager mode). */

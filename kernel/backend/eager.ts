@@ -12,13 +12,14 @@ import { Array } from "./array.js";
 import { type Device, defaultDevice } from "./device.js";
 
 /**
- * Concrete arrays on `device` from values: host scalars become weakly typed 0-d arrays, and a
- * 0-d array on another device moves (JAX's uncommitted scalars follow the other operands).
+ * Concrete arrays on `device` from values: host scalars become weakly typed 0-d arrays, and an
+ * array on another device moves there (only uncommitted ones reach here, see pickDevice; arrays
+ * spanning several devices are the sharding runtime's).
  */
 export function toArray(x: Value, device?: Device): Array {
   if (x instanceof Array) {
-    if (!device || x.device === device || x.ndim !== 0) return x;
-    return Array.fromHost(x.data(), [], x.dtype, { device, weak: x.weakType });
+    if (!device || x.device === device || x.devices().length > 1) return x;
+    return x.copyTo(device);
   }
   if (x instanceof TypedScalar) return Array.scalar(x.value, x.dtype, x.weakType, device);
   if (x instanceof JaxValue) throw new TypeError(`Expected a concrete array, got ${String(x)}`);
@@ -27,24 +28,38 @@ export function toArray(x: Value, device?: Device): Array {
 }
 
 /**
- * The device a computation on `args` runs on: that of its (non-scalar) arrays, which must agree;
- * 0-d arrays only decide when nothing else does.
+ * The device a computation on `args` runs on, as JAX decides it: committed arrays decide (they
+ * must agree: JAX's ValueError naming both, `fun` naming the computation); else the device of the
+ * (non-scalar) uncommitted arrays when they agree, the default device when they do not; 0-d
+ * arrays only decide when nothing else does. Uncommitted arrays elsewhere then move (toArray).
  */
-export function pickDevice(args: readonly Value[], what = "the arguments"): Device {
-  let dev: Device | undefined;
+export function pickDevice(args: readonly Value[], fun = "jit"): Device {
+  let committed: number | undefined;
+  let dev: Device | undefined, mixed = false;
   let scalarDev: Device | undefined;
-  for (const a of args) {
-    if (!(a instanceof Array)) continue;
-    if (a.ndim === 0) {
-      scalarDev ??= a.device;
-      continue;
-    }
-    if (dev && a.device !== dev) {
-      throw new Error(`Received incompatible devices for ${what}: ${dev.toString()} and ${a.device.toString()}. Move them with device_put.`);
-    }
-    dev = a.device;
-  }
-  return dev ?? scalarDev ?? defaultDevice();
+  args.forEach((a, i) => {
+    if (!(a instanceof Array)) return;
+    if (a.committed) {
+      if (committed === undefined) committed = i;
+      else if ((args[committed] as Array).device !== a.device) throw incompatible(fun, [committed, args[committed] as Array], [i, a]);
+    } else if (a.ndim === 0) scalarDev ??= a.device;
+    else if (dev && a.device !== dev) mixed = true;
+    else dev = a.device;
+  });
+  if (committed !== undefined) return (args[committed] as Array).device;
+  return mixed ? defaultDevice() : dev ?? scalarDev ?? defaultDevice();
+}
+
+/** Whether a computation on `args` gives committed results (JAX: when any argument is committed). */
+export const anyCommitted = (args: readonly Value[]): boolean => args.some((a) => a instanceof Array && a.committed);
+
+/** JAX's ValueError for arguments committed to different devices. */
+function incompatible(fun: string, ...args: [number, Array][]): Error {
+  const desc = ([i, a]: [number, Array]): string =>
+    `argument args[${i}] of ${fun} with shape ${a.dtype}[${a.shape.join(",")}] and device ids [${a.device.id}] on platform ${a.device.platform.toUpperCase()}`;
+  const e = new Error(`Received incompatible devices for jitted computation. Got ${args.map(desc).join(" and ")}`);
+  e.name = "ValueError";
+  return e;
 }
 
 const kernelCache = new Map<string, { groups: { exe: Executable; outs: number[] }[] }>();
@@ -93,16 +108,18 @@ function fusibleKernels(prim: string, params: Params, inAvals: ShapedArray[], ou
 export function evalPrimitive(prim: string, values: Value[], params: Params): Value[] {
   const rules = rulesOf(prim);
   if (rules.lower.kind === "impl") return rules.lower.impl(values, params);
-  const device = pickDevice(values);
+  const device = pickDevice(values, prim);
   const arrays = values.map((v) => toArray(v, device));
+  const committed = anyCommitted(values);
   const inAvals = arrays.map((a) => a.aval);
   const outAvals = rules.abstractEval(inAvals, params);
   if (rules.lower.kind === "host") {
     const hostIns: HostArray[] = arrays.map((a) => ({ data: a.data(), shape: a.shape, dtype: a.dtype }));
     const outs = rules.lower.run(hostIns, params, outAvals);
-    return outs.map((o, i) => Array.fromHost(o.data, outAvals[i].shape, outAvals[i].dtype, { device, weak: outAvals[i].weakType }));
+    return outs.map((o, i) => Array.fromHost(o.data, outAvals[i].shape, outAvals[i].dtype, { device, weak: outAvals[i].weakType, committed }));
   }
   const outs = outAvals.map((a) => Array.empty(a, device));
+  for (const o of outs) o.committed = committed;
   const { groups } = fusibleKernels(prim, params, inAvals, outAvals, device);
   for (const g of groups) {
     if (g.exe.kernel.size === 0) continue;

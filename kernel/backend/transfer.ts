@@ -4,26 +4,31 @@
  */
 
 import { type Value, Tracer } from "../ir/core.js";
-import { ITEMSIZE } from "../ir/dtype.js";
 import { treeLeaves } from "../ir/pytree.js";
-import { Array as KArray, RcBuffer } from "./array.js";
-import { type Device, defaultDevice } from "./device.js";
+import { Array as KArray } from "./array.js";
+import type { Device } from "./device.js";
 import { toArray } from "./eager.js";
 
 /**
- * A copy of `x` on `device` (`x` itself when it is already there). Storage is byte-identical on
- * every backend (float16 as its bits, bools as bytes), so the copy is the raw bytes. Tracers pass
- * through: inside a transformation, placement is the computation's business.
+ * `x` on `device`: a copy of its bytes when it is elsewhere (storage is byte-identical on every
+ * backend: float16 as its bits, bools as bytes). With a device the result is committed to it (JAX's
+ * device_put(x, device)); without, it is `x` (a Python-like value becomes an array on the default
+ * device), uncommitted.
+ * Tracers pass through: inside a transformation, placement is the computation's business.
  */
-export function devicePut(x: Value, device: Device = defaultDevice()): Value {
+export function devicePut(x: Value, device?: Device): Value {
   if (x instanceof Tracer) return x;
+  if (!device) return x instanceof KArray ? x : toArray(x);
   const a = toArray(x, device);
-  if (a.device === device && a.devices().length === 1) return a;
-  const bytes = a.size * ITEMSIZE[a.dtype];
-  const data = a.data();
-  const buf = device.backend.alloc(bytes);
-  device.backend.write(buf, new Uint8Array(data.buffer, data.byteOffset, bytes));
-  return new KArray(a.aval, new RcBuffer(device, buf));
+  const commit = (c: KArray): KArray => {
+    c.committed = true;
+    return c;
+  };
+  // An array over several devices (sharded) is assembled on this one.
+  if (a.devices().length > 1) return commit(a.copyTo(device));
+  // A new array (moved here, or made from a scalar), or `x` itself, committed as a new reference.
+  if (a !== x) return commit(a);
+  return a.committed ? a : commit(a.withAval(a.aval));
 }
 
 /** The devices holding `x` (JAX's `x.devices()`). */

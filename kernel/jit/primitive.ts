@@ -15,7 +15,7 @@ import { transposeJaxpr } from "../ad/transpose.js";
 import { vmapJaxpr } from "../batching/jaxpr.js";
 import { Array } from "../backend/array.js";
 import type { Device } from "../backend/device.js";
-import { pickDevice, toArray } from "../backend/eager.js";
+import { anyCommitted, pickDevice, toArray } from "../backend/eager.js";
 import { fuseJaxpr } from "../codegen/fuse.js";
 import { Program } from "../codegen/program.js";
 
@@ -71,9 +71,10 @@ export function compiledProgram(cj: ClosedJaxpr, device: Device): Program {
 /** Runs a jit equation on concrete values: compile (cached), dispatch, honour donation. */
 export function runJit(args: readonly Value[], params: Params): Array[] {
   const cj = params.jaxpr as ClosedJaxpr;
-  const device = pickDevice(args, "jitted computation");
+  const device = pickDevice(args, (params.name as string | undefined) ?? "jit");
   const arrays = args.map((a) => toArray(a, device));
   const outs = compiledProgram(cj, device).run(arrays);
+  if (anyCommitted(args)) for (const o of outs) o.committed = true;
   const donated = params.donated_invars as boolean[];
   donated.forEach((d, i) => {
     const a = arrays[i];

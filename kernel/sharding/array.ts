@@ -42,6 +42,8 @@ export class ShardedArray extends KArray {
       }
     });
     this.shards = shards;
+    // Laid out on a mesh explicitly, as JAX's sharded arrays are.
+    this.committed = true;
   }
 
   /** The device of the first block (the Python front end reports the sharding instead, as JAX). */

@@ -151,9 +151,11 @@ describe("jit", () => {
         assert.deepEqual(r.toNumbers(), [3, 6]);
       }
       if (d !== cpuDevice()) {
-        const y = Array.fromHost([1, 2], [2], "float32", { device: d });
-        assert.throws(() => lax.add(x, y), /incompatible devices/);
-        assert.throws(() => jit((a: Value, b: Value) => lax.add(a, b))(x, y), /incompatible devices/);
+        // Arrays committed to different devices do not mix (uncommitted ones move: test/sharding/committed.test.ts).
+        const y = Array.fromHost([1, 2], [2], "float32", { device: d, committed: true });
+        const xc = Array.fromHost([1, 2], [2], "float32", { device: cpuDevice(), committed: true });
+        assert.throws(() => lax.add(xc, y), /incompatible devices/);
+        assert.throws(() => jit((a: Value, b: Value) => lax.add(a, b))(xc, y), /incompatible devices/);
       }
     }
   });
