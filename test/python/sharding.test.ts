@@ -2,7 +2,8 @@
  * @file Sharding through `bin/jaxnb run` (JAX_PLATFORMS=cpu, as the post's notebook runs): the
  * post's sequence exactly — XLA_FLAGS set through os.environ after arrays exist, four devices, a
  * (4, 1) mesh, device_put with P(('x', 'y')), visualize_array_sharding's four cells, func(y) and
- * jit(func)(y) equal to func(x) and to NumPy/PyTorch — shard_map with every collective, the
+ * jit(func)(y) equal to func(x) and to NumPy/PyTorch — shard_map with every collective, collectives
+ * over vmapped axes, the
  * debug log of the gathered fallback (Python logging), and the errors JAX raises.
  */
 
@@ -79,6 +80,18 @@ describe("jaxnb run: sharding", function () {
     assertAllClose([...new Float32Array(Int32Array.from(bits).buffer)], values(fx.x), "bitcast_convert_type of a sharded array (its bits read back)", ...tol);
     assert.ok(!records.some((m) => m.includes("dynamic_slice")), `dynamic_slice has a sharding rule; logged: ${JSON.stringify(records)}`);
     assert.ok(records.some((m) => m.startsWith("no sharding rule for bitcast_convert_type")), `logged: ${JSON.stringify(records)}`);
+  });
+
+  it("computes collectives over a vmapped axis (vmap with axis_name), eagerly and under jit", async () => {
+    const r = await runCli(["run", path.join(programs, "sharding_vmap.py")], cpu);
+    assert.equal(r.code, 0, r.stderr);
+    const v = lastJson(r.stdout);
+    const tol = [2e-6, 2e-6] as const;
+    assertAllClose(flat(v.psum), values(fx.rows_psum), "psum over the vmapped rows", ...tol);
+    assertAllClose(flat(v.centered), values(fx.rows_centered), "rows minus their pmean, jitted", ...tol);
+    assertAllClose(flat(v.pmax), values(fx.rows_pmax), "pmax in a jit inside the vmap", ...tol);
+    assertAllClose(flat(v.all_gather_tiled), values(fx.rows_all_gather_tiled), "all_gather tiled", ...tol);
+    assert.deepEqual(v.axis_index, [...Array(16).keys()]);
   });
 
   it("raises JAX's errors for bad specs, indivisible shapes, too few devices and unbound axes", async () => {
