@@ -268,6 +268,56 @@ matvec: x1, x2
 vecmat: x1, x2
 nancumsum: a, axis?, dtype?, out?
 nancumprod: a, axis?, dtype?, out?
+unique_values: x, size?, fill_value?
+unique_counts: x, size?, fill_value?
+unique_inverse: x, size?, fill_value?
+unique_all: x, size?, fill_value?
+union1d: ar1, ar2, size?, fill_value?
+intersect1d: ar1, ar2, assume_unique?, return_indices?, size?, fill_value?
+setdiff1d: ar1, ar2, assume_unique?, size?, fill_value?
+setxor1d: ar1, ar2, assume_unique?, size?, fill_value?
+in1d: ar1, ar2, assume_unique?, invert?
+polyadd: a1, a2
+polysub: a1, a2
+polymul: a1, a2, trim_leading_zeros?
+polyder: p, m?
+polyint: p, m?, k?
+gcd: x1, x2
+lcm: x1, x2
+frexp: x
+ldexp: x1, x2
+modf: x
+spacing: x
+bitwise_count: x
+i0: x
+delete: arr, obj, axis?, assume_unique_indices?
+insert: arr, obj, values, axis?
+block: arrays
+resize: a, new_shape
+trim_zeros: filt, trim?, axis?
+fill_diagonal: a, val, wrap?, inplace?
+place: arr, mask, vals, inplace?
+put: a, ind, v, mode?, inplace?
+indices: dimensions, dtype?, sparse?
+ix_(ix_): *args
+diag_indices: n, ndim?
+diag_indices_from: arr
+tril_indices_from: arr, k?
+triu_indices_from: arr, k?
+unravel_index: indices, shape
+ravel_multi_index: multi_index, dims, mode?, order?
+gradient: f, *varargs, axis?, edge_order?
+geomspace: start, stop, num?, endpoint?, dtype?, axis?
+unwrap: p, discont?, axis?, period?
+histogram_bin_edges: a, bins?, range?, weights?
+nanquantile: a, q, axis?, out?, overwrite_input?, method?, keepdims?
+nanpercentile: a, q, axis?, out?, overwrite_input?, method?, keepdims?
+nanmedian: a, axis?, out?, overwrite_input?, keepdims?
+packbits: a, axis?, bitorder?
+unpackbits: a, axis?, count?, bitorder?
+apply_along_axis: func1d, axis, arr, *args
+apply_over_axes: func, a, axes
+piecewise: x, condlist, funclist, *args
 allclose: a, b, rtol?, atol?, equal_nan?
 array_equal: a1, a2, equal_nan?
 linalg.norm: x, ord?, axis?, keepdims?
