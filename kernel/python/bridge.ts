@@ -42,6 +42,7 @@ import {
 import type { AxisType, DeviceGrid } from "../sharding/mesh.js";
 import { shardingData, shardingText } from "../sharding/visualize.js";
 import { onShardingLog } from "../sharding/log.js";
+import { placeArg } from "../sharding/jit.js";
 import { debugCallback } from "../lax/debug.js";
 
 /** A Python callable as JS sees it (a PyProxy): called with handles, returns a Python list. */
@@ -376,10 +377,13 @@ export const bridge = {
     const es = jsList(entries).map((e) => (e === undefined || e === null ? null : typeof e === "string" ? e : (jsList(e) as string[])));
     return new NamedSharding(m, new PartitionSpec(...es));
   },
-  /** `device_put(x, named_sharding)`: the array split into blocks over the mesh. */
-  shardedPut(x: Value, s: NamedSharding): unknown {
+  /**
+   * `device_put(x, named_sharding)`: the array split into blocks over the mesh; with `path`, a
+   * jit argument placed by in_shardings (JAX's errors name it: "pjit arguments with pytree key path x").
+   */
+  shardedPut(x: Value, s: NamedSharding, path?: string): unknown {
     noteArgs([x]);
-    return give(shardedDevicePut(x, s), true);
+    return give(path === undefined ? shardedDevicePut(x, s) : placeArg(s, x, path), true);
   },
   /** The NamedSharding of a sharded array (undefined for one on a single device). */
   shardingOf(x: unknown): NamedSharding | undefined {
@@ -394,9 +398,10 @@ export const bridge = {
     const a = concreteOrError(x, "The problem arose with addressable_shards.") as Array;
     return [[a.device.platform, a.device.id, a.shape.map((n) => [0, n]), give(a, false)]];
   },
-  /** `lax.with_sharding_constraint` of one array. */
-  shardingConstraint(x: Value, s: NamedSharding): unknown {
+  /** `lax.with_sharding_constraint` of one array; with `path`, a jit output constrained by out_shardings (named in JAX's errors). */
+  shardingConstraint(x: Value, s: NamedSharding, path?: string): unknown {
     noteArgs([x]);
+    if (path !== undefined) s.checkShape(getAval(x).shape, `pjit outputs with pytree key path ${path}`);
     return give(withShardingConstraint(x, s), true);
   },
   /**

@@ -46,8 +46,11 @@ function mapPrefix(spec: ShardingTree, tree: unknown, fn: (s: Sharding | null, l
   return Object.fromEntries(Object.entries(tree as Record<string, unknown>).map(([k, v]) => [k, k in obj ? mapPrefix(obj[k], v, fn, `${path}['${k}']`) : v]));
 }
 
-/** The argument placed with its sharding (the same array when it already has it). */
-function placeArg(s: Sharding | null, x: Value, path: string): Value {
+/**
+ * The argument placed with its sharding (the same array when it already has it); `path` names it
+ * in JAX's error for an indivisible dimension ("pjit arguments with pytree key path x").
+ */
+export function placeArg(s: Sharding | null, x: Value, path: string): Value {
   if (!(s instanceof NamedSharding)) return x;
   const aval = getAval(x);
   s.checkShape(aval.shape, `pjit arguments with pytree key path ${path}`);

@@ -167,46 +167,74 @@ def jit(fun=None, *, static_argnums=None, static_argnames=None, donate_argnums=N
     if out_shardings is not None:
         fun = _constrain_outputs(fun, out_shardings)
     jitted = Jitted(fun, static_argnums, static_argnames, donate_argnums)
-    return jitted if in_shardings is None else _ShardedArgs(jitted, in_shardings)
-
-
-def _map_prefix(spec, tree, fn):
-    """`fn(sharding, leaf)` for each leaf of `tree`, with the sharding of the prefix `spec` covering it."""
-    from jax.sharding import Sharding
-
-    if spec is None or isinstance(spec, Sharding):
-        return tree_util.tree_map(lambda leaf: fn(spec, leaf), tree)
-    if isinstance(spec, (tuple, list)):
-        if not isinstance(tree, (tuple, list)) or len(tree) != len(spec):
-            raise ValueError(f"shardings must be a tree prefix of the values: got {len(spec)} shardings for {tree!r}")
-        return type(tree)(_map_prefix(s, t, fn) for s, t in zip(spec, tree))
-    return {k: _map_prefix(spec[k], v, fn) if k in spec else v for k, v in tree.items()}
+    return jitted if in_shardings is None else _ShardedArgs(jitted, in_shardings, _arg_names(fun))
 
 
 def _constrain_outputs(fun, out_shardings):
     """Results constrained to their shardings inside the traced body (as JAX's partitioner does)."""
-    from jax import lax
+    from .array import to_value
+
+    def constrain(s, y, path):
+        return tree_util.tree_map_with_path(lambda kp, leaf: from_js(B.shardingConstraint(to_value(leaf), s._h, path + tree_util.keystr(kp))), y)
 
     @functools.wraps(fun)
     def constrained(*args, **kwargs):
-        return _map_prefix(out_shardings, fun(*args, **kwargs), lambda s, y: lax.with_sharding_constraint(y, s) if s is not None else y)
+        return _map_prefix_path(out_shardings, fun(*args, **kwargs), "result", constrain)
 
     return constrained
+
+
+def _arg_names(fun):
+    """Positional parameter names (JAX's debug_info.arg_names): `x`, or `args[i]` past a *args."""
+    try:
+        params = list(inspect.signature(fun).parameters.values())
+    except (TypeError, ValueError):
+        params = []
+    names = [p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    star = next((p.name for p in params if p.kind == p.VAR_POSITIONAL), "args")
+    return lambda i: names[i] if i < len(names) else f"{star}[{i - len(names)}]"
+
+
+def _map_prefix_path(spec, tree, path, fn):
+    """`fn(named_sharding, subtree, key_path)` for each NamedSharding leaf of the prefix `spec`
+    (other shardings: device_put; None: left as is). Key paths as JAX prints them: `x`, `params['w']`."""
+    from jax import sharding as shd
+    from jax._src.api import device_put
+
+    if spec is None:
+        return tree
+    if isinstance(spec, shd.NamedSharding):
+        return fn(spec, tree, path)
+    if isinstance(spec, shd.Sharding):
+        return device_put(tree, spec)
+    if isinstance(spec, (tuple, list)):
+        if not isinstance(tree, (tuple, list)) or len(tree) != len(spec):
+            raise ValueError(f"shardings must be a tree prefix of the values: got {len(spec)} shardings for {tree!r}")
+        return type(tree)(_map_prefix_path(si, xi, f"{path}[{i}]", fn) for i, (si, xi) in enumerate(zip(spec, tree)))
+    return {k: _map_prefix_path(spec[k], v, f"{path}[{k!r}]", fn) if k in spec else v for k, v in tree.items()}
+
+
+def _place_arg(s, x, path):
+    """One argument placed with the in_shardings entry covering it; `path` is its pytree key path."""
+    from jax import sharding as shd
+
+    return _map_prefix_path(s, x, path, lambda ns, t, p: tree_util.tree_map_with_path(lambda kp, leaf: shd.put(leaf, ns, p + tree_util.keystr(kp)), t))
 
 
 class _ShardedArgs:
     """A jitted function whose positional arguments are first placed with `in_shardings`."""
 
-    def __init__(self, jitted, in_shardings):
+    def __init__(self, jitted, in_shardings, arg_names):
         functools.update_wrapper(self, jitted)
         self._jitted = jitted
         self._in = in_shardings
+        self._names = arg_names
 
     def _place(self, args):
-        from jax._src.api import device_put
-
-        spec = self._in if isinstance(self._in, (tuple, list)) else (self._in,) * len(args)
-        return _map_prefix(tuple(spec), tuple(args), lambda s, x: device_put(x, s) if s is not None else x)
+        spec = tuple(self._in) if isinstance(self._in, (tuple, list)) else (self._in,) * len(args)
+        if len(spec) != len(args):
+            raise ValueError(f"shardings must be a tree prefix of the values: got {len(spec)} shardings for {len(args)} arguments")
+        return tuple(_place_arg(s, x, self._names(i)) for i, (s, x) in enumerate(zip(spec, args)))
 
     def __call__(self, *args, **kwargs):
         return self._jitted(*self._place(args), **kwargs)

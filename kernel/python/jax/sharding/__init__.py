@@ -224,15 +224,15 @@ def make_mesh(axis_shapes, axis_names, *, devices=None, axis_types=None):
     return Mesh._from_handle(B.makeMesh(to_js([int(s) for s in axis_shapes]), to_js(list(axis_names)), devs, _axis_types(axis_types, len(axis_names))))
 
 
-def put(array, sharding):
-    """`device_put(x, sharding)`."""
+def put(array, sharding, path=None):
+    """`device_put(x, sharding)`; `path` names a jit argument placed by in_shardings (for JAX's errors)."""
     from jax._src.array import from_js, to_value
 
     if isinstance(sharding, SingleDeviceSharding):
         from jax._src.api import device_put
 
         return device_put(array, sharding._device)
-    return from_js(B.shardedPut(to_value(array), sharding._h))
+    return from_js(B.shardedPut(to_value(array), sharding._h, path))
 
 
 def sharding_of(handle):
