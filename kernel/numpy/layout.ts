@@ -7,7 +7,7 @@
  */
 
 import { type JaxValue } from "../ir/core.js";
-import { concreteOrError, toBool } from "../ir/errors.js";
+import { concreteOrError } from "../ir/errors.js";
 import { defaultInt, isBool, isInt } from "../ir/dtype.js";
 import { ValueError, NotImplementedError } from "../lax/errors.js";
 import { type ArrayLike, type DTypeLike, type NestedList, asarray, canonicalizeAxis } from "./coerce.js";
@@ -71,9 +71,11 @@ function del(arr: ArrayLike, obj: number | SliceSpec | ArrayLike, opts: { axis?:
     if (!isInt(idx.dtype)) throw new ValueError(`np.delete(arr, obj): got obj.dtype=${idx.dtype}; must be integer or bool.`);
     idx = np.ravel(idx);
     if (!unique) {
-      const c = concreteOrError(idx, "'obj' array argument of jnp.delete()") as JaxValue;
-      if (toBool(np.any(np.logicalOr(np.less(c, -n), np.greaterEqual(c, n))))) throw new IndexError(`index out of bounds for axis ${axis} with size ${n}`);
-      idx = np.unique(np.where(np.less(c, 0), np.add(c, n), c)) as JaxValue;
+      concreteOrError(idx, "'obj' array argument of jnp.delete()");
+      const nums = hostNumbers(idx);
+      const bad = nums.find((i) => i < -n || i >= n);
+      if (bad !== undefined) throw new IndexError(`index ${bad} is out of bounds for axis ${axis} with size ${n}`);
+      idx = asarray([...new Set(nums.map((i) => (i < 0 ? i + n : i)))].sort((p, q) => p - q), { dtype: idx.dtype });
     }
   }
   // The i-th kept entry sits at i + #{j : sorted_j - j <= i}.
@@ -341,8 +343,8 @@ export function ravelMultiIndex(multiIndex: readonly ArrayLike[] | NestedList, d
   const mode = opts.mode ?? "raise";
   const fixed = idx.map((m, k) => {
     if (mode === "raise") {
-      const c = concreteOrError(m, "The error occurred because ravel_multi_index was jit-compiled with mode='raise'. Use mode='wrap' or mode='clip' instead.") as JaxValue;
-      if (toBool(np.any(np.logicalOr(np.less(c, 0), np.greaterEqual(c, dims[k]))))) throw new ValueError("invalid entry in coordinates array");
+      concreteOrError(m, "The error occurred because ravel_multi_index was jit-compiled with mode='raise'. Use mode='wrap' or mode='clip' instead.");
+      if (hostNumbers(m).some((i) => i < 0 || i >= dims[k])) throw new ValueError("invalid entry in coordinates array");
       return m;
     }
     if (mode === "wrap") return np.remainder(m, dims[k]);

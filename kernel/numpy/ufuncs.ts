@@ -109,8 +109,8 @@ export function ldexp(x1: ArrayLike, x2: ArrayLike): JaxValue {
   const p1 = np.floorDivide(e, 3);
   const p2 = np.floorDivide(np.subtract(e, p1), 2);
   const p3 = np.subtract(np.subtract(e, p1), p2);
-  let r: Value = m;
-  for (const p of [p1, p2, p3]) r = P.mul(r, pow2(J(P.broadcastInDim(p, getAval(r).shape, getAval(r).shape.map((_, i) => i).slice(getAval(r).ndim - p.ndim))), d));
+  let r: Value = np.broadcastTo(m, e.shape);
+  for (const p of [p1, p2, p3]) r = P.mul(r, pow2(p, d));
   return J(r);
 }
 

@@ -76,9 +76,13 @@ export function callNumpy(name: string, args: unknown[], kwargs: Record<string, 
 const LOOSE = new Set(["linalg.det", "linalg.slogdet", "linalg.inv", "linalg.solve", "linalg.cholesky", "linalg.matrix_power",
   "linalg.eigh", "linalg.svd", "linalg.pinv", "linalg.lstsq", "polyfit", "linalg.norm"]);
 
+/** The fixture tables: gen_numpy_funcs.py and gen_numpy_more.py (sets, polynomials, layout, numeric helpers). */
+const FIXTURES = ["numpy_funcs", "numpy_more"];
+const allCases = (): Case[] => FIXTURES.flatMap((f) => loadFixture<{ cases: Case[] }>(f).cases);
+
 for (const device of testDevices()) {
   describe(`jnp functions vs NumPy on ${device.toString()}`, () => {
-    const { cases } = loadFixture<{ cases: Case[] }>("numpy_funcs");
+    const cases = allCases();
     // Inputs, constants and results all live on the device under test.
     before(() => setDefaultDevice(device));
     after(() => setDefaultDevice(null));
@@ -98,14 +102,17 @@ for (const device of testDevices()) {
 }
 
 /** Functions whose output shape depends on the values: they need concrete input (or size=, then they trace). */
-const VALUE_DEPENDENT = new Set(["unique", "nonzero", "flatnonzero", "argwhere", "bincount", "compress", "extract"]);
+const VALUE_DEPENDENT = new Set(["unique", "nonzero", "flatnonzero", "argwhere", "bincount", "compress", "extract", "unique_values",
+  "unique_counts", "unique_inverse", "unique_all", "union1d", "intersect1d", "setdiff1d", "setxor1d", "trim_zeros", "place"]);
+/** Single cases that need concrete arguments: boolean masks turned into indices, ravel_multi_index's mode='raise' check. */
+const VALUE_DEPENDENT_CASES = new Set(["ix_ booleans", "delete boolean mask", "ravel_multi_index"]);
 
 /**
  * The same cases traced (array arguments abstract, as under jit) and the jaxpr evaluated: every
  * function stages to primitives, and the staged program computes NumPy's values.
  */
 describe("jnp functions traced to jaxprs vs NumPy", () => {
-  const { cases } = loadFixture<{ cases: Case[] }>("numpy_funcs");
+  const cases = allCases();
   for (const c of cases) {
     it(c.name, () => {
       const args = c.args.map((a) => decodeArg(a));
@@ -117,7 +124,7 @@ describe("jnp functions traced to jaxprs vs NumPy", () => {
       const fill = (v: unknown, xs: JaxValue[]): unknown =>
         v !== null && typeof v === "object" && "leaf" in (v as object) ? xs[(v as { leaf: number }).leaf] : Array.isArray(v) ? v.map((e) => fill(e, xs)) : v;
       const f = (...xs: JaxValue[]): unknown => callNumpy(c.fn, marked.map((m) => fill(m, xs)), kwargs);
-      if (VALUE_DEPENDENT.has(c.fn) && !("size" in c.kwargs)) {
+      if ((VALUE_DEPENDENT.has(c.fn) || VALUE_DEPENDENT_CASES.has(c.name)) && !("size" in c.kwargs)) {
         assert.throws(() => makeJaxpr(f)(...leaves.map((l) => l.aval)), ConcretizationTypeError);
         return;
       }
