@@ -10,7 +10,8 @@ import assert from "node:assert/strict";
 import * as lax from "../../kernel/lax/index.js";
 import type { Value } from "../../kernel/ir/core.js";
 import { Array } from "../../kernel/backend/array.js";
-import { jit } from "../../kernel/jit/index.js";
+import { compiledProgram, jit } from "../../kernel/jit/index.js";
+import type { CpuExecutable } from "../../kernel/backend/cpu.js";
 import { f32Ulps } from "../jit/ulps.js";
 
 /** Deterministic uniform floats in [lo, hi), rounded to float32. */
@@ -111,5 +112,24 @@ describe("CPU WebAssembly SIMD math: sweeps against float64 Math", () => {
     const w = worst(xs, got, Math.cos);
     assert.ok(w.ulps <= 2, `cos(${xs[w.at]}) = ${got[w.at]}: ${w.ulps} ulp`);
     assert.ok(Number.isNaN(got[5000]));
+  });
+
+  it("row reductions over math run rows with a rare lane again in general mode (the others stay fast)", () => {
+    const [rows, cols] = [6, 77];
+    const xs = uniform(rows * cols, -3, 3, 26);
+    xs[2 * cols + 40] = 95; // exp overflows: this row's sum is inf
+    xs[4 * cols + 3] = -100; // exp is subnormal here: general mode, a finite sum
+    const x = Array.fromHost(Float32Array.from(xs), [rows, cols], "float32");
+    const fn = (v: Value): Value => lax.reduceSum(lax.exp(v), [1]);
+    const l = jit(fn).lower(x);
+    const prog = compiledProgram(l.jaxpr, l.device) as unknown as { steps: { exe?: CpuExecutable }[] };
+    assert.deepEqual(prog.steps.filter((s) => s.exe).map((s) => s.exe!.kind), ["wasm"]);
+    const got = (jit(fn)(x) as Array).toNumbers();
+    for (let r = 0; r < rows; r++) {
+      let want = 0;
+      for (let c = 0; c < cols; c++) want += Math.exp(Math.fround(xs[r * cols + c]));
+      if (!Number.isFinite(Math.fround(want))) assert.equal(got[r], Infinity, `row ${r}`);
+      else assert.ok(Math.abs(got[r] - want) <= 1e-5 * Math.abs(want), `row ${r}: got ${got[r]}, want ${want}`);
+    }
   });
 });
