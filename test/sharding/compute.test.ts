@@ -124,7 +124,7 @@ describe("computing on sharded arrays", function () {
     // JAX's exact text, with the parameter's name as its key path; outputs are "result".
     const s4 = "NamedSharding(mesh=Mesh('x': 4, 'y': 1, axis_types=(Auto, Auto)), spec=PartitionSpec('x',), memory_kind=unpinned_host)";
     const ten = Array.fromHost(new Float32Array(10), [10], "float32");
-    assert.throws(() => sh.jit(post, { in_shardings: [null, { w: s }], argNames: ["x", "params"] })(ten, { w: ten }), (e: Error) =>
+    assert.throws(() => sh.jit((v: Value, _p: unknown) => post(v), { in_shardings: [null, { w: s }], argNames: ["x", "params"] })(ten, { w: ten }), (e: Error) =>
       e.name === "ValueError" && e.message === `One of pjit arguments with pytree key path params['w'] was given the sharding of ${s4}, which implies that the global size of its dimension 0 should be divisible by 4, but it is equal to 10 (full shape: (10,))`);
     assert.throws(() => sh.jit((v: Value) => [v, lax.reduceSum(v, [0])], { out_shardings: [s, s] })(ten), (e: Error) =>
       e.name === "ValueError" && e.message === `One of pjit outputs with pytree key path result[0] was given the sharding of ${s4}, which implies that the global size of its dimension 0 should be divisible by 4, but it is equal to 10 (full shape: (10,))`);
