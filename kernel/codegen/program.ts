@@ -17,6 +17,9 @@ type CompiledStep =
   | { readonly kind: "kernel"; readonly exe: Executable; readonly inputs: readonly number[]; readonly outputs: readonly number[]; readonly empty: boolean }
   | Extract<Step, { kind: "prim" }>;
 
+/** Programs built (fused and compiled) so far: tests check that loop bodies compile once. */
+export const programStats = { compiled: 0 };
+
 export class Program {
   private readonly steps: CompiledStep[];
   /** For each step, the slots whose last use it is (released after it runs). */
@@ -24,6 +27,7 @@ export class Program {
   private readonly keep: Set<number>;
 
   constructor(readonly fused: FusedJaxpr, readonly device: Device) {
+    programStats.compiled++;
     this.steps = fused.steps.map((s) =>
       s.kind === "kernel" ? { kind: "kernel", exe: device.backend.compile(s.kernel), inputs: s.inputs, outputs: s.outputs, empty: s.kernel.size === 0 } : s,
     );

@@ -27,6 +27,7 @@ import {
   type TracedFun, avalStr, callJaxpr, concreteOutputs, flattenValues, hostScalar, jaxprForwarding, leafPaths, listDiffs, mergeLists, mismatchExtra,
   pruneOutputs, splitList, traceFun, treeStr, typematch,
 } from "./controlCommon.js";
+import { compiledDevice, runBranchCompiled } from "./controlCompiled.js";
 
 const branchesOf = (p: Params): ClosedJaxpr[] => p.branches as ClosedJaxpr[];
 
@@ -272,6 +273,8 @@ function condTranspose(cts: MaybeZero[], args: (Value | UndefinedPrimal)[], p: P
 export function condImpl(args: readonly Value[], p: Params): Value[] {
   const branches = branchesOf(p);
   const b = branches[concreteIndex(args[0], branches.length)];
+  const device = compiledDevice(args);
+  if (device) return runBranchCompiled(b, args.slice(1), device);
   return concreteOutputs(callJaxpr(b, args.slice(1)), b.outAvals);
 }
 

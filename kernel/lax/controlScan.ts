@@ -23,6 +23,7 @@ import {
   avalStr, callJaxpr, checkCarryType, concreteOutputs, flattenValues, indexLeading, jaxprForwarding, mergeLists, moveBindersToBack,
   moveBindersToFront, partitionList, promoteWeakInput, pruneOutputs, splitList, stackLeading, traceFun, treeStr,
 } from "./controlCommon.js";
+import { compiledDevice, runScanCompiled } from "./controlCompiled.js";
 
 interface ScanParams {
   reverse: boolean;
@@ -156,8 +157,13 @@ function scanAbstractEval(avals: ShapedArray[], params: Params): ShapedArray[] {
   return [...carryOut, ...ys.map((y) => unmappedAval(p.length, y))];
 }
 
-/** Eager evaluation: the body once per iteration, the ys stacked (the JIT may reuse it). */
+/**
+ * Evaluation on concrete operands: compiled (controlCompiled.ts) for one-device arrays; otherwise
+ * (sharded operands) interpreted, the body bound once per iteration and the ys stacked.
+ */
 export function scanImpl(args: readonly Value[], params: Params): Value[] {
+  const device = compiledDevice(args);
+  if (device) return runScanCompiled(args, params, device);
   const p = sp(params);
   const [consts, init, xs] = splitList(args, [p.num_consts, p.num_carry]);
   const yAvals = p.jaxpr.outAvals.slice(p.num_carry);

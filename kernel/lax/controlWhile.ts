@@ -26,6 +26,7 @@ import {
   avalStr, callJaxpr, checkCarryType, concreteOutputs, flattenValues, hostScalar, jaxprForwarding, mergeLists, moveBindersToFront, partitionList,
   promoteWeakInput, pruneOutputs, splitList, traceFun, treeStr,
 } from "./controlCommon.js";
+import { compiledDevice, runWhileCompiled } from "./controlCompiled.js";
 
 interface WhileParams {
   cond_jaxpr: ClosedJaxpr;
@@ -125,10 +126,14 @@ function predSelect(pred: Value, y: Value, x: Value): Value {
 }
 
 /**
- * Eager evaluation. A non-scalar predicate (a batched while) keeps looping while any element is
- * true; elements whose predicate is false keep their carry (JAX's lowering of batched whiles).
+ * Evaluation on concrete operands: compiled (controlCompiled.ts) for one-device arrays; otherwise
+ * (sharded operands) interpreted, one bound operation at a time. A non-scalar predicate (a
+ * batched while) keeps looping while any element is true; elements whose predicate is false keep
+ * their carry (JAX's lowering of batched whiles).
  */
 export function whileImpl(args: readonly Value[], params: Params): Value[] {
+  const device = compiledDevice(args);
+  if (device) return runWhileCompiled(args, params, device);
   const p = wp(params);
   const [cc, bc, init] = splitList(args, [p.cond_nconsts, p.body_nconsts]);
   let carry = init;

@@ -1,0 +1,240 @@
+/**
+ * @file Control flow run compiled, as XLA runs While/Conditional: the body, predicate and branch
+ * jaxprs are fused and compiled once per device (cached by jaxpr identity), and each iteration
+ * dispatches the compiled program over the carry, which stays on the device. A while loop reads
+ * one boolean back per iteration; a scan (and so a fori_loop with static bounds) reads nothing
+ * back: its step index lives on the device, and its ys are stacked once at the end. Used by the
+ * eager impls, so loops inside jit (a program's primitive step binds the loop) run the same way.
+ */
+
+import { type Params, type Value, TypedScalar } from "../ir/core.js";
+import { type ClosedJaxpr, traceToJaxpr } from "../ir/jaxpr.js";
+import { ShapedArray } from "../ir/shape.js";
+import { Array } from "../backend/array.js";
+import type { Device } from "../backend/device.js";
+import { pickDevice, toArray } from "../backend/eager.js";
+import type { Program } from "../codegen/program.js";
+import { compiledProgram } from "../jit/primitive.js";
+import { add, sub } from "./binary.js";
+import { reduceOr } from "./reduce.js";
+import { select } from "./select.js";
+import { broadcastInDim, reshape } from "./structural.js";
+import { concatenate, dynamicSlice } from "./slicing.js";
+import { callJaxpr, splitList, stackLeading } from "./controlCommon.js";
+
+// ---- owning arrays across iterations ---------------------------------------------------------------
+
+/**
+ * The device the compiled path runs on, or null when some argument is not a plain one-device
+ * array or host scalar (a sharded array: the interpreted path binds each operation, which the
+ * sharding runtime partitions).
+ */
+export function compiledDevice(args: readonly Value[]): Device | null {
+  for (const a of args) {
+    if (a instanceof Array) {
+      if (a.constructor !== Array) return null;
+    } else if (!(a instanceof TypedScalar) && typeof a !== "number" && typeof a !== "boolean") return null;
+  }
+  return pickDevice(args, "the loop's operands");
+}
+
+/** A reference of our own to `a` (released independently of the caller's). */
+const ref = (a: Array, aval: ShapedArray = a.aval): Array => a.withAval(aval);
+
+/**
+ * Runs `prog` on arrays we own and returns outputs we own: an output that is one of the inputs or
+ * one of the program's constants (or repeats an earlier output) gets a reference of its own.
+ */
+function runOwned(prog: Program, ins: readonly Array[]): Array[] {
+  const outs = prog.run(ins);
+  const shared = new Set<unknown>([...ins, ...prog.fused.consts]);
+  return outs.map((o) => {
+    if (shared.has(o)) return ref(o);
+    shared.add(o);
+    return o;
+  });
+}
+
+const release = (xs: readonly Array[]): void => xs.forEach((x) => x.dispose());
+
+/** The host boolean of a 0-d array (one readback), released afterwards. */
+function readPred(x: Array): boolean {
+  const v = x.item();
+  x.dispose();
+  return Boolean(v);
+}
+
+// ---- while ------------------------------------------------------------------------------------------
+
+interface WhileSteps {
+  /** (cond consts, carry) -> any(pred) */
+  readonly first: ClosedJaxpr;
+  /** (cond consts, body consts, carry) -> (carry', any(pred(carry'))) */
+  readonly step: ClosedJaxpr;
+}
+const whileSteps = new WeakMap<ClosedJaxpr, WeakMap<ClosedJaxpr, WhileSteps>>();
+
+/** Any element true (a batched predicate runs until every element is done). */
+const anyTrue = (pred: Value, aval: ShapedArray): Value => (aval.ndim === 0 ? pred : reduceOr(pred, aval.shape.map((_, i) => i)));
+
+/** Keeps `x` where `pred` (the leading dims of x) is false, else takes `y`. */
+function predSelect(pred: Value, predAval: ShapedArray, y: Value, x: Value, xAval: ShapedArray): Value {
+  const pr = predAval.ndim === xAval.ndim ? pred : broadcastInDim(pred, xAval.shape, predAval.shape.map((_, i) => i));
+  return select(pr, y, x);
+}
+
+function whileStepsOf(p: Params): WhileSteps {
+  const cj = p.cond_jaxpr as ClosedJaxpr;
+  const bj = p.body_jaxpr as ClosedJaxpr;
+  const [nc, nb] = [p.cond_nconsts as number, p.body_nconsts as number];
+  let byBody = whileSteps.get(cj);
+  if (!byBody) whileSteps.set(cj, (byBody = new WeakMap()));
+  let s = byBody.get(bj);
+  if (s) return s;
+  const [ccAvals] = splitList(cj.inAvals, [nc]);
+  const [bcAvals, carryAvals] = splitList(bj.inAvals, [nb]);
+  const predAval = cj.outAvals[0];
+  const pred = (cc: Value[], carry: Value[]): Value => callJaxpr(cj, [...cc, ...carry])[0];
+  const first = traceToJaxpr((...xs) => {
+    const [cc, carry] = splitList(xs, [nc]);
+    return [anyTrue(pred(cc, carry), predAval)];
+  }, [...ccAvals, ...carryAvals]);
+  const step = traceToJaxpr((...xs) => {
+    const [cc, bc, carry] = splitList(xs, [nc, nb]);
+    let next = callJaxpr(bj, [...bc, ...carry]);
+    // A batched predicate: elements already done keep their carry (JAX's batched while lowering).
+    if (predAval.ndim > 0) {
+      const pr = pred(cc, carry);
+      next = next.map((y, i) => predSelect(pr, predAval, y, carry[i], carryAvals[i]));
+    }
+    return [...next, anyTrue(pred(cc, next), predAval)];
+  }, [...ccAvals, ...bcAvals, ...carryAvals]);
+  s = { first, step };
+  byBody.set(bj, s);
+  return s;
+}
+
+/** `while` on concrete operands: the compiled step per iteration, one predicate read back each. */
+export function runWhileCompiled(args: readonly Value[], p: Params, device: Device): Array[] {
+  const { first, step } = whileStepsOf(p);
+  const [nc, nb] = [p.cond_nconsts as number, p.body_nconsts as number];
+  const arrays = args.map((a) => ref(toArray(a, device)));
+  const [cc, bc, init] = splitList(arrays, [nc, nb]);
+  const stepProg = compiledProgram(step, device);
+  let carry = init;
+  let go = readPred(runOwned(compiledProgram(first, device), [...cc, ...carry])[0]);
+  while (go) {
+    const outs = runOwned(stepProg, [...cc, ...bc, ...carry]);
+    release(carry);
+    carry = outs.slice(0, -1);
+    go = readPred(outs[outs.length - 1]);
+  }
+  release([...cc, ...bc]);
+  const outAvals = (p.body_jaxpr as ClosedJaxpr).outAvals;
+  return carry.map((c, i) => (c.aval.equals(outAvals[i]) ? c : retype(c, outAvals[i])));
+}
+
+/** The array under another (weak/strong) aval, the old reference released. */
+function retype(a: Array, aval: ShapedArray): Array {
+  const b = ref(a, aval);
+  a.dispose();
+  return b;
+}
+
+// ---- scan ---------------------------------------------------------------------------------------------
+
+const i32 = (v: number): Value => new TypedScalar(v, "int32", false);
+
+/** `x[i]` along the leading axis, for an int32 scalar `i` in [0, length). */
+function indexLeading(x: Value, i: Value, aval: ShapedArray): Value {
+  const rest = aval.shape.slice(1);
+  return reshape(dynamicSlice(x, [i, ...rest.map(() => i32(0))], [1, ...rest], false), rest);
+}
+
+/** (consts, carry, xs, i) -> (carry', ys, i ± 1) with x = xs[i]; without xs no index. */
+const scanSteps = new WeakMap<ClosedJaxpr, Map<string, ClosedJaxpr>>();
+
+function scanStepOf(p: Params, xsAvals: readonly ShapedArray[]): ClosedJaxpr {
+  const body = p.jaxpr as ClosedJaxpr;
+  const [nConsts, nCarry] = [p.num_consts as number, p.num_carry as number];
+  if (!xsAvals.length) return body;
+  let byKey = scanSteps.get(body);
+  if (!byKey) scanSteps.set(body, (byKey = new Map()));
+  const key = `${String(p.reverse)}|${xsAvals.map((a) => a.key()).join(",")}`;
+  let step = byKey.get(key);
+  if (step) return step;
+  const [constAvals, carryAvals] = splitList(body.inAvals, [nConsts, nCarry]);
+  step = traceToJaxpr((...vals) => {
+    const [consts, carry, xs, [i]] = splitList(vals, [nConsts, nCarry, xsAvals.length]);
+    const outs = callJaxpr(body, [...consts, ...carry, ...xs.map((x, k) => indexLeading(x, i, xsAvals[k]))]);
+    return [...outs, p.reverse ? sub(i, i32(1)) : add(i, i32(1))];
+  }, [...constAvals, ...carryAvals, ...xsAvals, new ShapedArray([], "int32", false)]);
+  byKey.set(key, step);
+  return step;
+}
+
+/**
+ * Stacks `ys` (each of aval `aval`) along a new leading axis: concatenations of a few arrays at a
+ * time (a WebGPU kernel binds each input), then of those results, and so on.
+ */
+function stackArrays(ys: Array[], aval: ShapedArray, length: number, device: Device): Array {
+  const stacked = aval.update({ shape: [length, ...aval.shape] });
+  if (!ys.length) return retype(toArray(stackLeading([], aval, length), device), stacked);
+  const fanIn = device.platform === "cpu" ? 64 : 8;
+  // Each y as [1, ...shape]: the same buffer under another aval.
+  let level: Value[] = ys.map((y) => retype(y, y.aval.update({ shape: [1, ...aval.shape] })));
+  while (level.length > 1) {
+    const next: Value[] = [];
+    for (let k = 0; k < level.length; k += fanIn) {
+      const part = level.slice(k, k + fanIn);
+      next.push(part.length === 1 ? part[0] : concatenate(part, 0));
+      if (part.length > 1) release(part as Array[]);
+    }
+    level = next;
+  }
+  const out = level[0] as Array;
+  return out.aval.equals(stacked) ? out : retype(out, stacked);
+}
+
+/** `scan` on concrete operands: the compiled step per iteration, nothing read back. */
+export function runScanCompiled(args: readonly Value[], p: Params, device: Device): Array[] {
+  const body = p.jaxpr as ClosedJaxpr;
+  const [nConsts, nCarry, length] = [p.num_consts as number, p.num_carry as number, p.length as number];
+  const arrays = args.map((a) => ref(toArray(a, device)));
+  const [consts, init, xs] = splitList(arrays, [nConsts, nCarry]);
+  const yAvals = body.outAvals.slice(nCarry);
+  const carryAvals = body.outAvals.slice(0, nCarry);
+  if (length === 0) {
+    release([...consts, ...xs]);
+    return [...init.map((c, i) => (c.aval.equals(carryAvals[i]) ? c : retype(c, carryAvals[i]))), ...yAvals.map((a) => stackArrays([], a, 0, device))];
+  }
+  const prog = compiledProgram(scanStepOf(p, xs.map((x) => x.aval)), device);
+  const ys: Array[][] = yAvals.map(() => []);
+  let carry = init;
+  let index = xs.length ? [Array.scalar(p.reverse ? length - 1 : 0, "int32", false, device)] : [];
+  for (let n = 0; n < length; n++) {
+    const outs = runOwned(prog, [...consts, ...carry, ...xs, ...index]);
+    release([...carry, ...index]);
+    const [c, y, i] = splitList(outs, [nCarry, yAvals.length]);
+    carry = c;
+    index = i;
+    y.forEach((a, k) => ys[k].push(a));
+  }
+  release([...consts, ...xs, ...index]);
+  // Reversed scans produced their ys last-first.
+  if (p.reverse) ys.forEach((l) => l.reverse());
+  return [
+    ...carry.map((c, i) => (c.aval.equals(carryAvals[i]) ? c : retype(c, carryAvals[i]))),
+    ...ys.map((l, k) => stackArrays(l, yAvals[k], length, device)),
+  ];
+}
+
+// ---- cond ---------------------------------------------------------------------------------------------
+
+/** `cond` on concrete operands with the branch index known: the branch's compiled program. */
+export function runBranchCompiled(branch: ClosedJaxpr, args: readonly Value[], device: Device): Array[] {
+  const arrays = args.map((a) => ref(toArray(a, device)));
+  const outs = runOwned(compiledProgram(branch, device), arrays);
+  release(arrays);
+  return outs.map((o, i) => (o.aval.equals(branch.outAvals[i]) ? o : retype(o, branch.outAvals[i])));
+}
