@@ -162,3 +162,134 @@ def vectorize(pyfunc, *, excluded=frozenset(), signature=None):
         return f(*arrays)
 
     return wrapped
+
+
+# ---- results as JAX returns them: tuples (named where JAX names them), not the runtime's lists ----
+
+import collections as _collections  # noqa: E402
+
+UniqueAllResult = _collections.namedtuple("UniqueAllResult", ["values", "indices", "inverse_indices", "counts"])
+UniqueCountsResult = _collections.namedtuple("UniqueCountsResult", ["values", "counts"])
+UniqueInverseResult = _collections.namedtuple("UniqueInverseResult", ["values", "inverse_indices"])
+
+_TUPLE_RESULTS = {
+    "nonzero": tuple, "tril_indices": tuple, "triu_indices": tuple, "tril_indices_from": tuple,
+    "triu_indices_from": tuple, "diag_indices": tuple, "diag_indices_from": tuple, "unravel_index": tuple,
+    "ix_": tuple, "indices": tuple, "divmod": tuple, "frexp": tuple, "modf": tuple, "histogram": tuple,
+    "unique": tuple, "intersect1d": tuple, "average": tuple,
+    "unique_all": lambda r: UniqueAllResult(*r), "unique_counts": lambda r: UniqueCountsResult(*r),
+    "unique_inverse": lambda r: UniqueInverseResult(*r),
+}
+
+
+def _tupled(fn, make):
+    import functools
+
+    @functools.wraps(fn)
+    def wrapped(*args, **kwargs):
+        r = fn(*args, **kwargs)
+        return make(r) if isinstance(r, list) else r
+
+    return wrapped
+
+
+for _name, _make in _TUPLE_RESULTS.items():
+    globals()[_name] = _tupled(globals()[_name], _make)
+del _name, _make
+
+
+# ---- functions whose arguments the generic binding cannot pass: callables, slices, nested block lists ----
+
+def _slice_positions(obj, arr, axis):
+    """A slice `obj` as the list of positions it selects along `axis` (the flattened array for None)."""
+    a = asarray(arr)  # noqa: F821
+    n = a.size if axis is None else a.shape[axis]
+    return list(range(*obj.indices(n)))
+
+
+_delete_generic = delete  # noqa: F821
+_insert_generic = insert  # noqa: F821
+
+
+def delete(arr, obj, axis=None, *, assume_unique_indices=False):
+    """Entries `obj` (an int, slice, int array or boolean mask) removed along `axis` (flattened for None)."""
+    if isinstance(obj, slice):
+        obj, assume_unique_indices = _slice_positions(obj, arr, axis), True
+    return _delete_generic(arr, obj, axis, assume_unique_indices)
+
+
+def insert(arr, obj, values, axis=None):
+    """`values` inserted before the positions `obj` (an int, slice or int array) along `axis`."""
+    if isinstance(obj, slice):
+        obj = _slice_positions(obj, arr, axis)
+    return _insert_generic(arr, obj, values, axis)
+
+
+def block(arrays):
+    """An array assembled from nested lists of blocks (NumPy's block): lists only, as NumPy requires."""
+    from pyodide.ffi import to_js
+
+    from jax._src.array import from_js, to_value
+
+    def nested(x):
+        if isinstance(x, tuple):
+            raise TypeError("arrays is a tuple. Only lists can be used to arrange blocks, and np.block does not allow implicit conversion from tuple to ndarray.")
+        return to_js([nested(e) for e in x]) if isinstance(x, list) else to_value(x)
+
+    return from_js(_B.numpy("block", to_js([nested(arrays)]), None))
+
+
+def apply_along_axis(func1d, axis, arr, *args, **kwargs):
+    """`func1d` applied to the 1-D slices along `axis`, by vmap over the other axes (as JAX does)."""
+    from jax._src.batching import vmap
+
+    a = asarray(arr)  # noqa: F821
+    axis = axis + a.ndim if axis < 0 else axis
+    if not 0 <= axis < a.ndim:
+        raise ValueError(f"axis {axis} is out of bounds for array of dimension {a.ndim}")
+
+    def func(x):
+        return func1d(x, *args, **kwargs)
+
+    for i in range(1, a.ndim - axis):
+        func = vmap(func, in_axes=i, out_axes=-1)
+    for _ in range(axis):
+        func = vmap(func, in_axes=0, out_axes=0)
+    return func(a)
+
+
+def apply_over_axes(func, a, axes):
+    """`func(a, axis)` for each axis in turn, a reduced axis kept with length 1."""
+    a = asarray(a)  # noqa: F821
+    for axis in [axes] if isinstance(axes, int) else axes:
+        b = func(a, axis)
+        if b.ndim == a.ndim:
+            a = b
+        elif b.ndim == a.ndim - 1:
+            a = expand_dims(b, axis)  # noqa: F821
+        else:
+            raise ValueError("function is not returning an array of the correct shape")
+    return a
+
+
+def piecewise(x, condlist, funclist, *args, **kw):
+    """Where condition i holds, `funclist[i](x)` (or the constant); an extra function is the default."""
+    x = asarray(x)  # noqa: F821
+    conds = asarray(condlist).astype(bool)  # noqa: F821
+    if conds.ndim == x.ndim:
+        conds = conds[None]
+    nc, nf = conds.shape[0], len(funclist)
+    if nf == nc + 1:
+        funclist = [funclist[-1], *funclist[:-1]]
+    elif nf == nc:
+        funclist = [0, *funclist]
+    else:
+        raise ValueError(f"with {nc} condition(s), either {nc} or {nc + 1} functions are expected; got {nf}")
+
+    def piece(f):
+        return (asarray(f(x, *args, **kw)) if callable(f) else asarray(f)).astype(x.dtype)  # noqa: F821
+
+    out = broadcast_to(piece(funclist[0]), x.shape)  # noqa: F821
+    for i in range(nc):
+        out = where(conds[i], piece(funclist[i + 1]), out)  # noqa: F821
+    return out
