@@ -19,7 +19,7 @@ import {
 } from "./notebook.js";
 import { notebookToHtml } from "./html.js";
 
-const HELP = `Usage: jaxnb run FILE [--out EXECUTED.jaxnb] [--html REPORT.html]
+const HELP = `Usage: jaxnb run FILE [--platform cpu|webgpu] [--out EXECUTED.jaxnb] [--html REPORT.html]
        jaxnb convert SCRIPT.py NOTEBOOK.jaxnb
 
 Runs FILE headlessly in a jaxnb kernel (Pyodide + the TypeScript JAX runtime), cell by cell,
@@ -27,6 +27,9 @@ printing each cell's text output (rich outputs as their text/plain form).
 
 FILE          a notebook (.jaxnb or .ipynb, nbformat 4) or a Python script (.py; "# %%" lines
               split it into cells, as in the percent format; otherwise it is one cell)
+--platform P  the kernel's default backend: cpu or webgpu. Without it, JAX_PLATFORMS decides
+              if set, else the kernel a notebook was saved with ("JAX (CPU)" or "JAX (WebGPU)"
+              in its kernelspec, as VS Code restores it), else WebGPU when an adapter exists
 --out PATH    write the executed notebook (nbformat 4 JSON, outputs saved) to PATH
 --html PATH   write a self-contained HTML report (plots, sharding grids, benchmarks) to PATH
 -h, --help    show this help
@@ -46,7 +49,12 @@ interface Args {
   file: string;
   out?: string;
   html?: string;
+  platform?: Platform;
 }
+
+type Platform = "cpu" | "webgpu";
+/** The kernelspec display names the extension saves (extension/src/controller.ts), by backend. */
+const KERNEL_NAMES: Record<Platform, string> = { cpu: "JAX (CPU)", webgpu: "JAX (WebGPU)" };
 
 function parseArgs(argv: string[]): Args | "help" {
   if (argv.length === 0 || argv.includes("-h") || argv.includes("--help")) return "help";
@@ -65,7 +73,11 @@ function parseArgs(argv: string[]): Args | "help" {
       if (v === undefined || v.startsWith("--")) throw new UsageError(`${a} needs a path`);
       return v;
     };
-    if (a === "--out") args.out = value();
+    if (a === "--platform") {
+      const p = rest[++i];
+      if (p !== "cpu" && p !== "webgpu") throw new UsageError(`--platform takes cpu or webgpu${p === undefined ? "" : `, not ${JSON.stringify(p)}`}`);
+      args.platform = p;
+    } else if (a === "--out") args.out = value();
     else if (a === "--html") args.html = value();
     else if (a.startsWith("-")) throw new UsageError(`unknown option ${a}`);
     else if (args.file === undefined) args.file = a;
@@ -101,9 +113,19 @@ function load(file: string): { nb: Notebook; cells: SourceCell[]; isScript: bool
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
+/** The backend asked for: --platform, else JAX_PLATFORMS, else the notebook's kernelspec; undefined: the default. */
+function choosePlatform(args: Args, nb: Notebook): Platform | undefined {
+  if (args.platform) return args.platform;
+  if (process.env.JAX_PLATFORMS) return undefined;
+  const saved = (nb.metadata.kernelspec as { display_name?: unknown } | undefined)?.display_name;
+  return (Object.keys(KERNEL_NAMES) as Platform[]).find((p) => KERNEL_NAMES[p] === saved);
+}
+
 async function run(args: Args): Promise<number> {
   const { nb, cells, isScript } = load(args.file);
-  const kernel = KernelClient.start({ kernelMain: path.join(here, "kernel/main.js"), cwd: path.dirname(path.resolve(args.file)) });
+  const platform = isScript ? args.platform : choosePlatform(args, nb);
+  const env = platform ? { ...process.env, JAX_PLATFORMS: platform === "cpu" ? "cpu" : "webgpu,cpu" } : process.env;
+  const kernel = KernelClient.start({ kernelMain: path.join(here, "kernel/main.js"), cwd: path.dirname(path.resolve(args.file)), env });
   let interrupts = 0;
   const onSigint = (): void => {
     // First Ctrl-C interrupts the running cell; the second ends the kernel.
@@ -112,8 +134,11 @@ async function run(args: Args): Promise<number> {
   };
   process.on("SIGINT", onSigint);
   let status = 0;
+  // The backend the kernel runs (saved in --out's kernelspec, so VS Code reopens it with the same kernel).
+  let used: Platform | undefined;
   try {
     await kernel.ready;
+    used = (await kernel.request("devices", {})).find((d) => d.isDefault)?.platform;
     for (const [i, { cell, firstLine }] of cells.entries()) {
       const outputs: Output[] = [];
       const code = sourceText(cell.source);
@@ -162,7 +187,9 @@ async function run(args: Args): Promise<number> {
   }
   if (args.out) {
     const lower = args.out.toLowerCase();
-    if (lower.endsWith(".jaxnb") || isScript) nb.metadata.kernelspec = { ...JAXNB_KERNELSPEC };
+    if (lower.endsWith(".jaxnb") || isScript) {
+      nb.metadata.kernelspec = { ...JAXNB_KERNELSPEC, display_name: KERNEL_NAMES[used ?? platform ?? "cpu"] };
+    }
     writeFileSync(args.out, serializeNotebook(nb));
   }
   if (args.html) {

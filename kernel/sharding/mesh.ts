@@ -4,7 +4,8 @@
  * shardings map array dimensions to these axes.
  */
 
-import { type Device, devices as allDevices } from "../backend/device.js";
+import { type Device, defaultBackend, devices as allDevices } from "../backend/device.js";
+import { cpuDeviceCount } from "../backend/cpu-threads.js";
 import { ValueError } from "../lax/errors.js";
 
 /** JAX's jax.sharding.AxisType: how an axis is sharded (Auto: by the compiler; Explicit: in the types; Manual: inside shard_map). */
@@ -103,8 +104,20 @@ export function makeMesh(axisShapes: readonly number[], axisNames: readonly stri
   }
   const devs = opts.devices ?? allDevices();
   const n = axisShapes.reduce((a, b) => a * b, 1);
-  if (n > devs.length) throw new ValueError(`Number of devices ${devs.length} must be >= the product of mesh_shape ${pyTuple(axisShapes.map(String))}`);
+  if (n > devs.length) {
+    throw new ValueError(`Number of devices ${devs.length} must be >= the product of mesh_shape ${pyTuple(axisShapes.map(String))}${opts.devices ? "" : cpuHint(n)}`);
+  }
   return new Mesh(nest(devs.slice(0, n), axisShapes), axisNames, { axisTypes: opts.axisTypes });
+}
+
+/**
+ * JAX's message alone leaves a reader of the post puzzled when XLA_FLAGS asked for enough CPU
+ * devices but the default backend is the GPU (as real JAX on a GPU machine): say how to get them.
+ */
+function cpuHint(n: number): string {
+  if (defaultBackend() === "cpu" || cpuDeviceCount() < n) return "";
+  return ` (the default backend is ${defaultBackend()}; the ${cpuDeviceCount()} CPU devices set by XLA_FLAGS are jax.devices("cpu"): ` +
+    `pass devices=jax.devices("cpu") to make_mesh, or run on the CPU kernel: the "JAX (CPU)" kernel in VS Code, JAX_PLATFORMS=cpu or --platform cpu for jaxnb run)`;
 }
 
 function gridShape(g: DeviceGrid): [number[], Device[]] {

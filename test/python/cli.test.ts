@@ -244,6 +244,50 @@ describe("jaxnb run: Python programs", function () {
   });
 });
 
+describe("jaxnb run: which backend", function () {
+  this.timeout(300_000);
+  const notebook = (display: string, code: string): string => {
+    const file = path.join(tempDir(), "nb.jaxnb");
+    const cells = [{ cell_type: "code", id: "c1", metadata: {}, execution_count: null, outputs: [], source: [code] }];
+    writeFileSync(file, JSON.stringify({ nbformat: 4, nbformat_minor: 5, metadata: { kernelspec: { name: "jaxnb", display_name: display, language: "python" } }, cells }));
+    return file;
+  };
+  const noPlatforms = { JAX_PLATFORMS: undefined };
+
+  it("runs a notebook on the kernel it was saved with, --platform and JAX_PLATFORMS first, and saves the one it used", async () => {
+    const code = "import jax\nprint(jax.default_backend())";
+    const cpu = notebook("JAX (CPU)", code);
+    const gpu = notebook("JAX (WebGPU)", code);
+    const out = path.join(tempDir(), "out.jaxnb");
+    const r1 = await runCli(["run", cpu, "--out", out], { env: noPlatforms });
+    assert.equal(r1.code, 0, r1.stderr);
+    assert.equal(r1.stdout.trim(), "cpu");
+    assert.equal(readJson<{ metadata: { kernelspec: { display_name: string } } }>(out).metadata.kernelspec.display_name, "JAX (CPU)");
+    const r2 = await runCli(["run", gpu, "--out", out], { env: noPlatforms });
+    assert.equal(r2.code, 0, r2.stderr);
+    assert.equal(r2.stdout.trim(), "webgpu");
+    assert.equal(readJson<{ metadata: { kernelspec: { display_name: string } } }>(out).metadata.kernelspec.display_name, "JAX (WebGPU)");
+    const r3 = await runCli(["run", gpu, "--platform", "cpu", "--out", out], { env: noPlatforms });
+    assert.equal(r3.stdout.trim(), "cpu", r3.stderr);
+    assert.equal(readJson<{ metadata: { kernelspec: { display_name: string } } }>(out).metadata.kernelspec.display_name, "JAX (CPU)");
+    const r4 = await runCli(["run", gpu], { env: { JAX_PLATFORMS: "cpu" } });
+    assert.equal(r4.stdout.trim(), "cpu", r4.stderr);
+    const bad = await runCli(["run", gpu, "--platform", "tpu"]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--platform takes cpu or webgpu, not "tpu"/);
+  });
+
+  it("says how to reach the XLA_FLAGS CPU devices when make_mesh runs on the WebGPU default", async () => {
+    const script = path.join(tempDir(), "mesh.py");
+    writeFileSync(script, 'import os\nos.environ["XLA_FLAGS"] = "--xla_force_host_platform_device_count=4"\nimport jax\njax.make_mesh((4, 1), ("x", "y"))\n');
+    const r = await runCli(["run", script], { env: { JAX_PLATFORMS: "webgpu,cpu" } });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /ValueError: Number of devices 1 must be >= the product of mesh_shape \(4, 1\) \(the default backend is webgpu; the 4 CPU devices set by XLA_FLAGS are jax.devices\("cpu"\)/);
+    const ok = await runCli(["run", script], { env: { JAX_PLATFORMS: "cpu" } });
+    assert.equal(ok.code, 0, ok.stderr);
+  });
+});
+
 describe("jaxnb run: the post (examples/jax-intro.py)", function () {
   this.timeout(600_000);
 
