@@ -1,14 +1,17 @@
 /**
  * @file A compiled program: a fused jaxpr whose kernels are compiled for one device, run as a
  * sequence of kernel dispatches and primitive steps (host code, control-flow impls) over slots.
- * Intermediate arrays are released right after their last use.
+ * Intermediate arrays are released right after their last use. Loops run a program many times
+ * over raw buffers (`runBuffers`, with a `BufferPool` counting references), which spares the
+ * per-iteration cost of array objects.
  */
 
 import { type Value, bind, TypedScalar } from "../ir/core.js";
+import { ITEMSIZE } from "../ir/dtype.js";
 import { Lit } from "../ir/jaxpr.js";
 import type { ShapedArray } from "../ir/shape.js";
 import type { Buffer, Executable } from "../backend/backend.js";
-import { Array } from "../backend/array.js";
+import { Array, RcBuffer, toTyped } from "../backend/array.js";
 import type { Device } from "../backend/device.js";
 import { toArray } from "../backend/eager.js";
 import type { FusedJaxpr, Step } from "./fuse.js";
@@ -20,17 +23,84 @@ type CompiledStep =
 /** Programs built (fused and compiled) so far: tests check that loop bodies compile once. */
 export const programStats = { compiled: 0 };
 
+/**
+ * Device buffers passed between runs of programs, with reference counts: a run's output may be
+ * one of its inputs, or the same value twice. A buffer that arrived in an array (the caller's,
+ * or a primitive step's result) is released through that array, others are freed directly.
+ */
+export class BufferPool {
+  private readonly refs = new Map<Buffer, number>();
+  private readonly holders = new Map<Buffer, Array>();
+  constructor(readonly device: Device) {}
+
+  /** A reference to an array's buffer (the array itself stays the caller's). */
+  adopt(a: Array): Buffer {
+    const buf = a.buffer;
+    if (this.refs.has(buf)) this.retain(buf);
+    else this.take(buf, a.withAval(a.aval));
+    return buf;
+  }
+  /** Takes the one reference to a new buffer (held by `holder` when an array owns it). */
+  take(buf: Buffer, holder?: Array): Buffer {
+    this.refs.set(buf, 1);
+    if (holder) this.holders.set(buf, holder);
+    return buf;
+  }
+  has(buf: Buffer): boolean {
+    return this.refs.has(buf);
+  }
+  retain(buf: Buffer): Buffer {
+    this.refs.set(buf, this.refs.get(buf)! + 1);
+    return buf;
+  }
+  release(buf: Buffer): void {
+    const n = this.refs.get(buf)! - 1;
+    if (n > 0) {
+      this.refs.set(buf, n);
+      return;
+    }
+    this.refs.delete(buf);
+    const h = this.holders.get(buf);
+    if (h) {
+      this.holders.delete(buf);
+      h.dispose();
+    } else this.device.backend.free(buf);
+  }
+  /** A new array referencing the buffer (the pool keeps its own reference). */
+  array(buf: Buffer, aval: ShapedArray): Array {
+    let h = this.holders.get(buf);
+    if (!h) this.holders.set(buf, (h = new Array(aval, new RcBuffer(this.device, buf))));
+    return h.withAval(aval);
+  }
+  /** One reference moved out of the pool into an array. */
+  toArray(buf: Buffer, aval: ShapedArray): Array {
+    const a = this.array(buf, aval);
+    this.release(buf);
+    return a;
+  }
+  /** Releases every reference (after an error stopped a loop). */
+  drain(): void {
+    for (const buf of [...this.refs.keys()]) {
+      this.refs.set(buf, 1);
+      this.release(buf);
+    }
+  }
+}
+
 export class Program {
   private readonly steps: CompiledStep[];
   /** For each step, the slots whose last use it is (released after it runs). */
   private readonly frees: number[][];
   private readonly keep: Set<number>;
+  /** Slots whose buffers a run does not own: inputs and constants. */
+  private readonly borrowed: Set<number>;
 
   constructor(readonly fused: FusedJaxpr, readonly device: Device) {
     programStats.compiled++;
     this.steps = fused.steps.map((s) =>
       s.kind === "kernel" ? { kind: "kernel", exe: device.backend.compile(s.kernel), inputs: s.inputs, outputs: s.outputs, empty: s.kernel.size === 0 } : s,
     );
+    this.borrowed = new Set<number>([...fused.inputSlots, ...fused.constSlots]);
     this.keep = new Set<number>([...fused.inputSlots, ...fused.constSlots, ...fused.outputs.filter((o): o is number => typeof o === "number")]);
     const last = new Map<number, number>();
     this.steps.forEach((s, i) => {
@@ -52,6 +122,89 @@ export class Program {
 
   get numKernels(): number {
     return this.fused.steps.filter((s) => s.kind === "kernel").length;
+  }
+
+  /** Whether every step is a kernel (no primitive step needs arrays). */
+  get kernelsOnly(): boolean {
+    return this.steps.every((s) => s.kind === "kernel");
+  }
+
+  private constArrays?: Array[];
+
+  /**
+   * Runs the program on buffers of `pool` (borrowed: the caller keeps its references) and
+   * returns buffers each carrying one reference for the caller, which may be inputs again.
+   */
+  runBuffers(args: readonly Buffer[], pool: BufferPool): Buffer[] {
+    const { fused, device } = this;
+    const be = device.backend;
+    const consts = (this.constArrays ??= fused.consts.map((c) => toArray(c, device)));
+    const env: (Buffer | undefined)[] = new globalThis.Array(fused.slotAvals.length);
+    fused.inputSlots.forEach((s, i) => (env[s] = args[i]));
+    fused.constSlots.forEach((s, i) => (env[s] = consts[i].buffer));
+    /** A reference for a buffer that is not the pool's yet (a constant's) or one more of a pooled one. */
+    const claim = (buf: Buffer, slot: number): Buffer => {
+      if (pool.has(buf)) return pool.retain(buf);
+      const c = consts[fused.constSlots.indexOf(slot)];
+      return pool.take(buf, c.withAval(c.aval));
+    };
+    for (let i = 0; i < this.steps.length; i++) {
+      const s = this.steps[i];
+      if (s.kind === "kernel") {
+        const outs: Buffer[] = [];
+        for (const o of s.outputs) {
+          const a = fused.slotAvals[o];
+          outs.push((env[o] = pool.take(be.alloc(a.size * ITEMSIZE[a.dtype]))));
+        }
+        if (!s.empty) be.dispatch(s.exe, s.inputs.map((x) => env[x]!), outs);
+      } else {
+        // Primitive steps take arrays: references of their own to pooled (or constant) buffers.
+        const wrappers: Array[] = [];
+        const ins: Value[] = s.inputs.map((x) => {
+          if (x instanceof Lit) return new TypedScalar(x.val, x.aval.dtype, x.aval.weakType);
+          const buf = env[x]!;
+          const c = pool.has(buf) ? null : consts[fused.constSlots.indexOf(x)];
+          const w = c ? c.withAval(c.aval) : pool.array(buf, fused.slotAvals[x]);
+          wrappers.push(w);
+          return w;
+        });
+        const outs = bind(s.primitive, ins, s.params);
+        const held = new Set<Array>();
+        s.outputs.forEach((o, j) => {
+          const a = toArray(outs[j], device);
+          if (pool.has(a.buffer)) {
+            env[o] = pool.retain(a.buffer);
+            if (!wrappers.includes(a) && !held.has(a)) a.dispose();
+          } else {
+            // A new array becomes the buffer's holder; one of our wrappers (a constant's) is copied as a reference.
+            const h = wrappers.includes(a) ? a.withAval(a.aval) : a;
+            held.add(h);
+            env[o] = pool.take(a.buffer, h);
+          }
+        });
+        wrappers.forEach((w) => w.dispose());
+      }
+      for (const x of this.frees[i]) {
+        pool.release(env[x]!);
+        env[x] = undefined;
+      }
+    }
+    const given = new Set<number>();
+    return fused.outputs.map((o) => {
+      if (o instanceof Lit) {
+        const typed = toTyped([typeof o.val === "boolean" ? Number(o.val) : o.val], o.aval.dtype, 1);
+        const buf = be.alloc(ITEMSIZE[o.aval.dtype]);
+        be.write(buf, new Uint8Array(typed.buffer, typed.byteOffset, ITEMSIZE[o.aval.dtype]));
+        return pool.take(buf);
+      }
+      // An intermediate's own reference goes to its first output position.
+      const intermediate = !this.borrowed.has(o);
+      if (intermediate && !given.has(o)) {
+        given.add(o);
+        return env[o]!;
+      }
+      return claim(env[o]!, o);
+    });
   }
 
   /** Runs the program on arrays already on this program's device. */

@@ -7,13 +7,14 @@
  * eager impls, so loops inside jit (a program's primitive step binds the loop) run the same way.
  */
 
-import { type Params, type Value, TypedScalar } from "../ir/core.js";
+import { type Params, type Value, TypedScalar, getAval } from "../ir/core.js";
 import { type ClosedJaxpr, traceToJaxpr } from "../ir/jaxpr.js";
 import { ShapedArray } from "../ir/shape.js";
 import { Array } from "../backend/array.js";
 import type { Device } from "../backend/device.js";
 import { pickDevice, toArray } from "../backend/eager.js";
-import type { Program } from "../codegen/program.js";
+import type { Buffer } from "../backend/backend.js";
+import { BufferPool } from "../codegen/program.js";
 import { compiledProgram } from "../jit/primitive.js";
 import { add, sub } from "./binary.js";
 import { reduceOr } from "./reduce.js";
@@ -22,7 +23,7 @@ import { broadcastInDim, reshape } from "./structural.js";
 import { concatenate, dynamicSlice } from "./slicing.js";
 import { callJaxpr, splitList, stackLeading } from "./controlCommon.js";
 
-// ---- owning arrays across iterations ---------------------------------------------------------------
+// ---- devices and buffers ------------------------------------------------------------------------
 
 /**
  * The device the compiled path runs on, or null when some argument is not a plain one-device
@@ -38,31 +39,34 @@ export function compiledDevice(args: readonly Value[]): Device | null {
   return pickDevice(args, "the loop's operands");
 }
 
-/** A reference of our own to `a` (released independently of the caller's). */
-const ref = (a: Array, aval: ShapedArray = a.aval): Array => a.withAval(aval);
-
-/**
- * Runs `prog` on arrays we own and returns outputs we own: an output that is one of the inputs or
- * one of the program's constants (or repeats an earlier output) gets a reference of its own.
- */
-function runOwned(prog: Program, ins: readonly Array[]): Array[] {
-  const outs = prog.run(ins);
-  const shared = new Set<unknown>([...ins, ...prog.fused.consts]);
-  return outs.map((o) => {
-    if (shared.has(o)) return ref(o);
-    shared.add(o);
-    return o;
+/** The operands' buffers in the pool (host scalars become arrays on the device; arrays made here are released). */
+function pooled(args: readonly Value[], device: Device, pool: BufferPool): Buffer[] {
+  return args.map((a) => {
+    const arr = toArray(a, device);
+    const buf = pool.adopt(arr);
+    if (arr !== a) arr.dispose();
+    return buf;
   });
 }
 
-const release = (xs: readonly Array[]): void => xs.forEach((x) => x.dispose());
-
-/** The host boolean of a 0-d array (one readback), released afterwards. */
-function readPred(x: Array): boolean {
-  const v = x.item();
-  x.dispose();
-  return Boolean(v);
+/** Runs `body` with the pool, releasing every buffer it still holds if `body` throws. */
+function guarded<T>(pool: BufferPool, body: () => T): T {
+  try {
+    return body();
+  } catch (e) {
+    pool.drain();
+    throw e;
+  }
 }
+
+/** The host boolean of a pooled 0-d bool buffer (one readback), released afterwards. */
+function readPred(pool: BufferPool, buf: Buffer): boolean {
+  const v = pool.device.backend.read(buf, "bool", 1)[0];
+  pool.release(buf);
+  return Number(v) !== 0;
+}
+
+const releaseAll = (pool: BufferPool, bufs: readonly Buffer[]): void => bufs.forEach((b) => pool.release(b));
 
 // ---- while ------------------------------------------------------------------------------------------
 
@@ -118,25 +122,30 @@ function whileStepsOf(p: Params): WhileSteps {
 export function runWhileCompiled(args: readonly Value[], p: Params, device: Device): Array[] {
   const { first, step } = whileStepsOf(p);
   const [nc, nb] = [p.cond_nconsts as number, p.body_nconsts as number];
-  const arrays = args.map((a) => ref(toArray(a, device)));
-  const [cc, bc, init] = splitList(arrays, [nc, nb]);
-  const stepProg = compiledProgram(step, device);
-  let carry = init;
-  let go = readPred(runOwned(compiledProgram(first, device), [...cc, ...carry])[0]);
-  while (go) {
-    const outs = runOwned(stepProg, [...cc, ...bc, ...carry]);
-    release(carry);
-    carry = outs.slice(0, -1);
-    go = readPred(outs[outs.length - 1]);
-  }
-  release([...cc, ...bc]);
-  const outAvals = (p.body_jaxpr as ClosedJaxpr).outAvals;
-  return carry.map((c, i) => (c.aval.equals(outAvals[i]) ? c : retype(c, outAvals[i])));
+  const pool = new BufferPool(device);
+  const bufs = pooled(args, device, pool);
+  return guarded(pool, () => {
+    const [cc, bc, init] = splitList(bufs, [nc, nb]);
+    const stepProg = compiledProgram(step, device);
+    let carry = init;
+    let go = readPred(pool, compiledProgram(first, device).runBuffers([...cc, ...carry], pool)[0]);
+    const ins = [...cc, ...bc, ...carry];
+    while (go) {
+      const outs = stepProg.runBuffers(ins, pool);
+      releaseAll(pool, carry);
+      carry = outs.slice(0, -1);
+      for (let k = 0; k < carry.length; k++) ins[nc + nb + k] = carry[k];
+      go = readPred(pool, outs[outs.length - 1]);
+    }
+    releaseAll(pool, [...cc, ...bc]);
+    const outAvals = (p.body_jaxpr as ClosedJaxpr).outAvals;
+    return carry.map((c, i) => pool.toArray(c, outAvals[i]));
+  });
 }
 
-/** The array under another (weak/strong) aval, the old reference released. */
+/** The array under another (weak/strong, reshaped) aval, the old reference released. */
 function retype(a: Array, aval: ShapedArray): Array {
-  const b = ref(a, aval);
+  const b = a.withAval(aval);
   a.dispose();
   return b;
 }
@@ -188,7 +197,7 @@ function stackArrays(ys: Array[], aval: ShapedArray, length: number, device: Dev
     for (let k = 0; k < level.length; k += fanIn) {
       const part = level.slice(k, k + fanIn);
       next.push(part.length === 1 ? part[0] : concatenate(part, 0));
-      if (part.length > 1) release(part as Array[]);
+      if (part.length > 1) part.forEach((a) => (a as Array).dispose());
     }
     level = next;
   }
@@ -200,41 +209,46 @@ function stackArrays(ys: Array[], aval: ShapedArray, length: number, device: Dev
 export function runScanCompiled(args: readonly Value[], p: Params, device: Device): Array[] {
   const body = p.jaxpr as ClosedJaxpr;
   const [nConsts, nCarry, length] = [p.num_consts as number, p.num_carry as number, p.length as number];
-  const arrays = args.map((a) => ref(toArray(a, device)));
-  const [consts, init, xs] = splitList(arrays, [nConsts, nCarry]);
   const yAvals = body.outAvals.slice(nCarry);
   const carryAvals = body.outAvals.slice(0, nCarry);
-  if (length === 0) {
-    release([...consts, ...xs]);
-    return [...init.map((c, i) => (c.aval.equals(carryAvals[i]) ? c : retype(c, carryAvals[i]))), ...yAvals.map((a) => stackArrays([], a, 0, device))];
-  }
-  const prog = compiledProgram(scanStepOf(p, xs.map((x) => x.aval)), device);
+  const pool = new BufferPool(device);
+  const bufs = pooled(args, device, pool);
   const ys: Array[][] = yAvals.map(() => []);
-  let carry = init;
-  let index = xs.length ? [Array.scalar(p.reverse ? length - 1 : 0, "int32", false, device)] : [];
-  for (let n = 0; n < length; n++) {
-    const outs = runOwned(prog, [...consts, ...carry, ...xs, ...index]);
-    release([...carry, ...index]);
-    const [c, y, i] = splitList(outs, [nCarry, yAvals.length]);
-    carry = c;
-    index = i;
-    y.forEach((a, k) => ys[k].push(a));
-  }
-  release([...consts, ...xs, ...index]);
+  const carry = guarded(pool, () => {
+    const [consts, init, xs] = splitList(bufs, [nConsts, nCarry]);
+    let carry = init;
+    if (length > 0) {
+      const prog = compiledProgram(scanStepOf(p, args.slice(nConsts + nCarry).map(getAval)), device);
+      const index = xs.length ? pooled([Array.scalar(p.reverse ? length - 1 : 0, "int32", false, device)], device, pool) : [];
+      const ins = [...consts, ...carry, ...xs, ...index];
+      const [c0, x0] = [nConsts, nConsts + nCarry + xs.length];
+      for (let n = 0; n < length; n++) {
+        const outs = prog.runBuffers(ins, pool);
+        releaseAll(pool, [...carry, ...ins.slice(x0)]);
+        carry = outs.slice(0, nCarry);
+        for (let k = 0; k < nCarry; k++) ins[c0 + k] = carry[k];
+        for (let k = 0; k < yAvals.length; k++) ys[k].push(pool.toArray(outs[nCarry + k], yAvals[k]));
+        if (index.length) ins[x0] = outs[outs.length - 1];
+      }
+      if (index.length) pool.release(ins[x0]);
+    }
+    releaseAll(pool, [...consts, ...xs]);
+    return carry.map((c, i) => pool.toArray(c, carryAvals[i]));
+  });
   // Reversed scans produced their ys last-first.
   if (p.reverse) ys.forEach((l) => l.reverse());
-  return [
-    ...carry.map((c, i) => (c.aval.equals(carryAvals[i]) ? c : retype(c, carryAvals[i]))),
-    ...ys.map((l, k) => stackArrays(l, yAvals[k], length, device)),
-  ];
+  return [...carry, ...ys.map((l, k) => stackArrays(l, yAvals[k], length, device))];
 }
 
 // ---- cond ---------------------------------------------------------------------------------------------
 
 /** `cond` on concrete operands with the branch index known: the branch's compiled program. */
 export function runBranchCompiled(branch: ClosedJaxpr, args: readonly Value[], device: Device): Array[] {
-  const arrays = args.map((a) => ref(toArray(a, device)));
-  const outs = runOwned(compiledProgram(branch, device), arrays);
-  release(arrays);
-  return outs.map((o, i) => (o.aval.equals(branch.outAvals[i]) ? o : retype(o, branch.outAvals[i])));
+  const pool = new BufferPool(device);
+  const bufs = pooled(args, device, pool);
+  return guarded(pool, () => {
+    const outs = compiledProgram(branch, device).runBuffers(bufs, pool);
+    releaseAll(pool, bufs);
+    return outs.map((o, i) => pool.toArray(o, branch.outAvals[i]));
+  });
 }
