@@ -73,18 +73,14 @@ export function uniqueCounts(x: ArrayLike, opts: Sized = {}): JaxValue[] {
 
 /** `jnp.unique_inverse(x, *, size=None, fill_value=None)`: (values, inverse_indices shaped like x). */
 export function uniqueInverse(x: ArrayLike, opts: Sized = {}): JaxValue[] {
-  const a = asarray(x);
-  const [values, inverse] = np.unique(a, { return_inverse: true, equal_nan: false, size: sizeArg("unique_inverse", opts.size), fill_value: opts.fill_value as number | null }) as JaxValue[];
-  return [values, np.reshape(inverse, a.shape)];
+  return np.unique(x, { return_inverse: true, equal_nan: false, size: sizeArg("unique_inverse", opts.size), fill_value: opts.fill_value as number | null }) as JaxValue[];
 }
 
 /** `jnp.unique_all(x, *, size=None, fill_value=None)`: (values, indices, inverse_indices, counts). */
 export function uniqueAll(x: ArrayLike, opts: Sized = {}): JaxValue[] {
-  const a = asarray(x);
-  const [values, indices, inverse, counts] = np.unique(a, {
+  return np.unique(x, {
     return_index: true, return_inverse: true, return_counts: true, equal_nan: false, size: sizeArg("unique_all", opts.size), fill_value: opts.fill_value as number | null,
   }) as JaxValue[];
-  return [values, indices, np.reshape(inverse, a.shape), counts];
 }
 
 /** Both inputs flattened and promoted to one dtype. */

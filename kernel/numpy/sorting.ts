@@ -8,7 +8,7 @@
 import { type Value, JaxValue, getAval } from "../ir/core.js";
 import { concreteOrError } from "../ir/errors.js";
 import { defaultInt, isFloat, toInexact } from "../ir/dtype.js";
-import { type ArrayLike, J, asarray, canonicalizeAxis, convert, reductionAxes, typedScalar, promoteDtypes } from "./coerce.js";
+import { type ArrayLike, J, asarray, canonicalizeAxis, convert, reductionAxes, typedScalar, promoteDtypes, shapeOf } from "./coerce.js";
 import { ravel, moveaxis, reshape, expandDims, stack } from "./shape.js";
 import { sum, any as anyR, cumsum } from "./reductions.js";
 import { take } from "./indexing.js";
@@ -148,7 +148,8 @@ export function unique(x: ArrayLike, opts: { return_index?: boolean; return_inve
   if (opts.return_inverse) {
     const group = n ? P.sub(cumsum(convert(mask, it, false)), typedScalar(1, it, true)) : P.iota(it, [0], 0);
     const back = n ? P.sortMulti([perm, group], 0, true, 1)[1] : group;
-    outs.push(J(back));
+    // Shaped like the input (JAX, as NumPy 2), not flattened.
+    outs.push(reshape(J(back), shapeOf(x)));
   }
   if (opts.return_counts) {
     const next = J(P.concatenate([P.slice(pos, [1], [size], null), P.broadcastInDim(typedScalar(n, it, false), [1], [])], 0));
