@@ -226,7 +226,11 @@ export class Program {
       } else {
         const ins: Value[] = s.inputs.map((x) => (x instanceof Lit ? new TypedScalar(x.val, x.aval.dtype, x.aval.weakType) : env[x]!));
         const outs = bind(s.primitive, ins, s.params);
-        s.outputs.forEach((o, j) => (env[o] = coerce(toArray(outs[j], device), fused.slotAvals[o])));
+        s.outputs.forEach((o, j) => {
+          const a = coerce(toArray(outs[j], device), fused.slotAvals[o]);
+          // A primitive returning an operand: the slot gets its own reference (slots are released one by one).
+          env[o] = env.includes(a) ? a.withAval(a.aval) : a;
+        });
       }
       for (const x of this.frees[i]) {
         env[x]?.dispose();

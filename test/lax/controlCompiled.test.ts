@@ -138,6 +138,8 @@ for (const device of testDevices()) {
         const [c, ys] = scan0(Array.fromHost([1, 2], [2], "float32", { device }), Array.fromHost([], [0, 2], "float32", { device })) as [Array, Array];
         assert.deepEqual(c.toNumbers(), [1, 2]);
         assert.deepEqual([...ys.shape], [0, 2]);
+        const inside = run((v: Value) => lax.add(lax.whileLoop((u: Value) => lax.lt(lax.reduceSum(u, [0]), -1e9), (u: Value) => lax.neg(u), v), 1));
+        assert.deepEqual((inside(init) as Array).toNumbers(), init.toNumbers().map((e) => Math.fround(e + 1)));
         assert.equal(init.isDeleted, false);
         assert.equal(init.toNumbers().length, 50, "the input survives every loop that returned it");
       });
