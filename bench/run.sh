@@ -9,4 +9,6 @@ if ! /usr/bin/python3 -c "import numpy, torch, threadpoolctl" 2>/dev/null; then
 fi
 npx tsx bench/run.ts "$@"
 # The post's four methods (Baseline, JIT, Sharding, Sharding + JIT) over 1, 2 and 4 CPU devices.
-exec npx tsx bench/sharding.ts
+npx tsx bench/sharding.ts
+# Loops (fori_loop, while_loop, scan, cond in a loop) per iteration, next to NumPy/PyTorch loops.
+exec npx tsx bench/loops.ts
