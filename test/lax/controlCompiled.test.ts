@@ -15,6 +15,8 @@ import { jit } from "../../kernel/jit/index.js";
 import { grad } from "../../kernel/ad/index.js";
 import { vmap } from "../../kernel/batching/index.js";
 import { programStats } from "../../kernel/codegen/program.js";
+import * as sh from "../../kernel/sharding/index.js";
+import { cpuDevices } from "../../kernel/backend/device.js";
 import { type FixtureArray, assertClose, fromFixture, loadFixture, testDevices } from "../util.js";
 
 interface Fix {
@@ -210,3 +212,34 @@ for (const device of testDevices()) {
     });
   });
 }
+
+describe("compiled control flow on sharded arrays", function () {
+  this.timeout(120_000);
+  let mesh: sh.Mesh;
+  before(() => {
+    sh.setCpuDeviceCount(2);
+    mesh = sh.makeMesh([2], ["x"], { devices: cpuDevices() });
+  });
+  after(() => sh.setCpuDeviceCount(null));
+
+  const programs: Record<string, (v: Value) => Value> = {
+    "fori_loop": foriElementwise,
+    "while_loop": (v) => halving(0, v)[1],
+    "scan (cumulative sums along the first axis)": (v) => cumsum(false)(lax.reduceSum(lax.mul(lax.reshape(v, [25, 2]), 0), [0]), lax.reshape(v, [25, 2]))[1],
+    "cond in a fori_loop": condLoop,
+  };
+  for (const [name, f] of Object.entries(programs)) {
+    it(`${name}: jit and eager on an array split over two CPU devices equal NumPy's loop`, () => {
+      const want = jit(f)(fromFixture(fx.x)) as Array;
+      for (const g of [jit(f), f]) {
+        const got = g(sh.devicePut(fromFixture(fx.x), new sh.NamedSharding(mesh, sh.P("x")))) as Array;
+        assertClose(got, { shape: [...want.shape], dtype: want.dtype, data: want.toNumbers() }, { rtol: 1e-6, atol: 1e-7 });
+      }
+    });
+  }
+
+  it("the unsharded references are NumPy's", () => {
+    assertClose(jit(foriElementwise)(fromFixture(fx.x)) as Array, fx.fori_elementwise, LOOSE);
+    assertClose(jit(condLoop)(fromFixture(fx.x)) as Array, fx.cond_loop, LOOSE);
+  });
+});
