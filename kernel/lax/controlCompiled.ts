@@ -182,27 +182,43 @@ function scanStepOf(p: Params, xsAvals: readonly ShapedArray[]): ClosedJaxpr {
   return step;
 }
 
+/** Programs concatenating blocks along the leading axis, by the blocks' avals. */
+const concatPrograms = new Map<string, ClosedJaxpr>();
+
+function concatJaxpr(avals: readonly ShapedArray[]): ClosedJaxpr {
+  const key = avals.map((a) => a.key()).join(";");
+  let j = concatPrograms.get(key);
+  if (!j) concatPrograms.set(key, (j = traceToJaxpr((...xs) => [concatenate(xs, 0)], avals)));
+  return j;
+}
+
 /**
- * Stacks `ys` (each of aval `aval`) along a new leading axis: concatenations of a few arrays at a
- * time (a WebGPU kernel binds each input), then of those results, and so on.
+ * Stacks pooled ys (each of aval `aval`) along a new leading axis: compiled concatenations of a
+ * few buffers at a time (a WebGPU kernel binds each input), then of those blocks, and so on.
  */
-function stackArrays(ys: Array[], aval: ShapedArray, length: number, device: Device): Array {
+function stackBuffers(pool: BufferPool, ys: Buffer[], aval: ShapedArray, length: number): Array {
   const stacked = aval.update({ shape: [length, ...aval.shape] });
+  const device = pool.device;
   if (!ys.length) return retype(toArray(stackLeading([], aval, length), device), stacked);
   const fanIn = device.platform === "cpu" ? 64 : 8;
-  // Each y as [1, ...shape]: the same buffer under another aval.
-  let level: Value[] = ys.map((y) => retype(y, y.aval.update({ shape: [1, ...aval.shape] })));
+  // Each y is a block of one row: the same buffer read as [1, ...shape].
+  let level = ys.map((buf) => ({ buf, rows: 1 }));
   while (level.length > 1) {
-    const next: Value[] = [];
+    const next: typeof level = [];
     for (let k = 0; k < level.length; k += fanIn) {
       const part = level.slice(k, k + fanIn);
-      next.push(part.length === 1 ? part[0] : concatenate(part, 0));
-      if (part.length > 1) part.forEach((a) => (a as Array).dispose());
+      if (part.length === 1) {
+        next.push(part[0]);
+        continue;
+      }
+      const avals = part.map((b) => aval.update({ shape: [b.rows, ...aval.shape] }));
+      const [buf] = compiledProgram(concatJaxpr(avals), device).runBuffers(part.map((b) => b.buf), pool);
+      releaseAll(pool, part.map((b) => b.buf));
+      next.push({ buf, rows: part.reduce((n, b) => n + b.rows, 0) });
     }
     level = next;
   }
-  const out = level[0] as Array;
-  return out.aval.equals(stacked) ? out : retype(out, stacked);
+  return pool.toArray(level[0].buf, stacked);
 }
 
 /** `scan` on concrete operands: the compiled step per iteration, nothing read back. */
@@ -213,13 +229,15 @@ export function runScanCompiled(args: readonly Value[], p: Params, device: Devic
   const carryAvals = body.outAvals.slice(0, nCarry);
   const pool = new BufferPool(device);
   const bufs = pooled(args, device, pool);
-  const ys: Array[][] = yAvals.map(() => []);
-  const carry = guarded(pool, () => {
+  const ys: Buffer[][] = yAvals.map(() => []);
+  return guarded(pool, () => {
     const [consts, init, xs] = splitList(bufs, [nConsts, nCarry]);
     let carry = init;
     if (length > 0) {
       const prog = compiledProgram(scanStepOf(p, args.slice(nConsts + nCarry).map(getAval)), device);
-      const index = xs.length ? pooled([Array.scalar(p.reverse ? length - 1 : 0, "int32", false, device)], device, pool) : [];
+      const start = Array.scalar(p.reverse ? length - 1 : 0, "int32", false, device);
+      const index = xs.length ? pooled([start], device, pool) : [];
+      start.dispose();
       const ins = [...consts, ...carry, ...xs, ...index];
       const [c0, x0] = [nConsts, nConsts + nCarry + xs.length];
       for (let n = 0; n < length; n++) {
@@ -227,17 +245,16 @@ export function runScanCompiled(args: readonly Value[], p: Params, device: Devic
         releaseAll(pool, [...carry, ...ins.slice(x0)]);
         carry = outs.slice(0, nCarry);
         for (let k = 0; k < nCarry; k++) ins[c0 + k] = carry[k];
-        for (let k = 0; k < yAvals.length; k++) ys[k].push(pool.toArray(outs[nCarry + k], yAvals[k]));
+        for (let k = 0; k < yAvals.length; k++) ys[k].push(outs[nCarry + k]);
         if (index.length) ins[x0] = outs[outs.length - 1];
       }
       if (index.length) pool.release(ins[x0]);
     }
     releaseAll(pool, [...consts, ...xs]);
-    return carry.map((c, i) => pool.toArray(c, carryAvals[i]));
+    // Reversed scans produced their ys last-first.
+    if (p.reverse) ys.forEach((l) => l.reverse());
+    return [...carry.map((c, i) => pool.toArray(c, carryAvals[i])), ...ys.map((l, k) => stackBuffers(pool, l, yAvals[k], length))];
   });
-  // Reversed scans produced their ys last-first.
-  if (p.reverse) ys.forEach((l) => l.reverse());
-  return [...carry, ...ys.map((l, k) => stackArrays(l, yAvals[k], length, device))];
 }
 
 // ---- cond ---------------------------------------------------------------------------------------------
