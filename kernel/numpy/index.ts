@@ -22,6 +22,7 @@ export * from "./ufuncs.js";
 export * from "./layout.js";
 export * from "./numeric.js";
 export * from "./functional.js";
+export * from "./extras.js";
 export * as linalg from "./linalg.js";
 export { arrayRepr, arrayStr, array2string } from "./print.js";
 export { type ArrayLike, type DTypeLike, asarray, resultKind as resultType, promoteDtypes, OverflowError } from "./coerce.js";

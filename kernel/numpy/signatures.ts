@@ -318,6 +318,29 @@ unpackbits: a, axis?, count?, bitorder?
 apply_along_axis: func1d, axis, arr, *args
 apply_over_axes: func, a, axes
 piecewise: x, condlist, funclist, *args
+lexsort: keys, axis?
+put_along_axis: arr, indices, values, axis, inplace?, mode?
+unstack: x, axis?
+array_equiv: a1, a2
+hanning: M
+hamming: M
+blackman: M
+bartlett: M
+kaiser: M, beta
+angle: z, deg?
+iscomplex: x
+isreal: x
+iscomplexobj: x
+isrealobj: x
+bitwise_invert: x
+bitwise_left_shift: x1, x2
+bitwise_right_shift: x1, x2
+fromfunction: function, shape, dtype?
+mask_indices: n, mask_func, k?, size?
+poly: seq_of_zeros
+polydiv: u, v, trim_leading_zeros?
+histogramdd: sample, bins?, range?, weights?, density?
+histogram2d: x, y, bins?, range?, weights?, density?
 allclose: a, b, rtol?, atol?, equal_nan?
 array_equal: a1, a2, equal_nan?
 linalg.norm: x, ord?, axis?, keepdims?

@@ -22,7 +22,7 @@ const nums = (v: unknown): number[] => (v as JaxArray).toNumbers();
 type Arg = number | string | boolean | null | { array: FixtureArray } | { float: number | string } | { list: Arg[] } | Arg[];
 interface FunctionalCase {
   name: string;
-  fn: "apply_along_axis" | "apply_over_axes" | "piecewise";
+  fn: "apply_along_axis" | "apply_over_axes" | "piecewise" | "fromfunction" | "mask_indices";
   args: Arg[];
   out: FixtureArray;
 }
@@ -38,6 +38,8 @@ const FUNCS: Record<string, F> = {
   neg: (x: JaxValue) => jnp.negative(x),
   double: (x: JaxValue) => jnp.multiply(x, 2),
   square: (x: JaxValue) => jnp.multiply(x, x),
+  dist: (i: JaxValue, j: JaxValue) => jnp.hypot(jnp.subtract(i, 1), jnp.subtract(j, 2)),
+  triu: (a: JaxValue, k: number) => jnp.triu(a, { k }),
 };
 
 function decodeArg(a: Arg): unknown {
@@ -50,9 +52,12 @@ function decodeArg(a: Arg): unknown {
 }
 
 /** The case's call with its arguments decoded (functions by name, arrays, numbers). */
-function callFunctional(fn: FunctionalCase["fn"], args: never[]): unknown {
+function callFunctional(fn: FunctionalCase["fn"], args: never[], size: number | null = null): unknown {
   if (fn === "apply_along_axis") return jnp.applyAlongAxis(args[0], args[1], args[2], []);
   if (fn === "apply_over_axes") return jnp.applyOverAxes(args[0], args[1], args[2]);
+  if (fn === "fromfunction") return jnp.fromfunction(args[0], args[1]);
+  // NumPy's tuple of index arrays, compared stacked (under jit with JAX's static size=).
+  if (fn === "mask_indices") return jnp.stack(jnp.maskIndices(args[0], args[1], { k: args[2], size }));
   return jnp.piecewise(args[0], args[1], args[2], []);
 }
 
@@ -67,7 +72,8 @@ for (const device of testDevices()) {
         // The top-level array arguments become the jitted function's inputs.
         const args = c.args.map(decodeArg);
         const at = args.flatMap((a, i) => (a instanceof JaxValue ? [i] : []));
-        const f = jit((...xs: JaxValue[]) => callFunctional(c.fn, args.map((a, i) => (at.includes(i) ? xs[at.indexOf(i)] : a)) as never[]));
+        const size = c.out.shape[c.out.shape.length - 1];
+        const f = jit((...xs: JaxValue[]) => callFunctional(c.fn, args.map((a, i) => (at.includes(i) ? xs[at.indexOf(i)] : a)) as never[], size));
         assertClose(f(...at.map((i) => args[i] as JaxValue)) as JaxValue, c.out, { rtol: 1e-5, atol: 1e-6 });
       });
     }

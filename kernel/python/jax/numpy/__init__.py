@@ -293,3 +293,20 @@ def piecewise(x, condlist, funclist, *args, **kw):
     for i in range(nc):
         out = where(conds[i], piece(funclist[i + 1]), out)  # noqa: F821
     return out
+
+
+for _name in ("histogram2d", "polydiv", "unstack", "mask_indices"):
+    globals()[_name] = _tupled(globals()[_name], tuple)
+histogramdd = _tupled(histogramdd, lambda r: (r[0], list(r[1])))  # noqa: F821 — (H, [edges]) as JAX
+del _name
+
+
+def fromfunction(function, shape, *, dtype=float, **kwargs):
+    """`function` called with one index grid per axis (NumPy's fromfunction)."""
+    grids = indices(shape, dtype=dtype)  # noqa: F821
+    return function(*[grids[i] for i in range(len(shape))], **kwargs)
+
+
+def mask_indices(n, mask_func, k=0, *, size=None):
+    """The indices where `mask_func(ones((n, n)), k)` is nonzero (a static `size` under jit)."""
+    return nonzero(mask_func(ones((n, n), dtype=int32), k), size=size)  # noqa: F821
