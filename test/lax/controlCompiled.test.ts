@@ -29,6 +29,8 @@ interface Fix {
   switch_scan: { xs: FixtureArray; carry: FixtureArray; ys: FixtureArray };
 }
 const fx = loadFixture<Fix>("control_compiled");
+/** The RNN of the scan tests, with PyTorch's float64 gradients (test/fixtures/gen_control.py). */
+const rnnFx = loadFixture<{ rnn: { inputs: Record<string, FixtureArray>; loss: number; grads: Record<string, FixtureArray> } }>("control").rnn;
 
 const i32 = (v: number, device: Device): Array => Array.scalar(v, "int32", false, device);
 const f32s = (v: number, device: Device): Array => Array.scalar(v, "float32", false, device);
@@ -177,6 +179,27 @@ for (const device of testDevices()) {
         const fd = (step(p + 1e-5) - step(p - 1e-5)) / 2e-5;
         assert.ok(Math.abs(got[k] - fd) < 1e-4, `element ${k}: ${got[k]} vs ${fd}`);
       });
+    });
+
+    it("jit(grad) of an RNN scan equals PyTorch autograd's gradients, jit(vmap) of it a loop of calls", () => {
+      const loss = (W: Value, U: Value, b: Value, h0: Value, xs: Value): Value => {
+        const [h, hs] = lax.scan((c: Value, x: Value): [Value, Value] => {
+          const hn = lax.tanh(lax.add(lax.add(lax.dot(W, c), lax.dot(U, x)), b));
+          return [hn, hn];
+        }, h0, xs) as [Value, Value];
+        return lax.add(lax.reduceSum(lax.mul(hs, hs), [0, 1]), lax.reduceSum(h, [0]));
+      };
+      const names = ["W", "U", "b", "h0", "xs"];
+      const jloss = jit(loss) as (...a: Value[]) => Value;
+      const args = names.map((k) => fromFixture(rnnFx.inputs[k], device));
+      const grads = jit(grad(loss, { argnums: [0, 1, 2, 3, 4] }) as (...a: Value[]) => Value[])(...args) as Array[];
+      names.forEach((k, i) => assertClose(grads[i], rnnFx.grads[k], { rtol: 1e-4, atol: 1e-5, msg: k, checkDtype: false }));
+      // Three initial states at once: each row equals its own call.
+      const h0s = Array.fromHost(Float32Array.from({ length: 12 }, (_, i) => Math.sin(i)), [3, 4], "float32", { device });
+      const batched = jit(vmap((h0: Value) => loss(args[0], args[1], args[2], h0, args[4])))(h0s) as Array;
+      const rows = [0, 1, 2].map((r) => (jloss(args[0], args[1], args[2], Array.fromHost(h0s.toNumbers().slice(4 * r, 4 * r + 4), [4], "float32", { device }), args[4]) as Array).item() as number);
+      assertClose(batched, { shape: [3], dtype: "float32", data: rows }, { rtol: 1e-5, atol: 1e-5 });
+      assert.ok(Math.abs(((jloss(...args) as Array).item() as number) - rnnFx.loss) < 1e-4 * Math.abs(rnnFx.loss));
     });
 
     it("jit(vmap) of a while_loop with a batched predicate runs each element its own number of times", () => {
