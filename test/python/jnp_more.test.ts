@@ -1,7 +1,8 @@
 /**
  * @file The newer jax.numpy functions from Python, through `bin/jaxnb run`: tuples (and JAX's
  * named tuples) where JAX returns them, callables (apply_along_axis, apply_over_axes, piecewise),
- * slices for delete/insert, nested lists for block, size= under jit. Values are NumPy's.
+ * slices for delete/insert, nested lists for block, size= under jit, the index tricks (mgrid, ogrid,
+ * r_, c_, s_, index_exp). Values are NumPy's.
  */
 
 import assert from "node:assert/strict";
@@ -39,6 +40,15 @@ describe("jaxnb run: more of jax.numpy", function () {
       "[[0, 1, 2], [10, 11, 12]]",
       "[[0, 0, 1], [1, 2, 2]]",
       "tuple [2, 3]",
+      "(2, 3, 2) [[0, 1], [0, 1], [0, 1]]",
+      "[(3, 1), (1, 4)]",
+      "[0.0, 0.25, 0.5, 0.75, 1.0]",
+      "[1, 2, 3, 0, 1, 2]",
+      "[[1, 3], [2, 4]]",
+      "(2, 3)",
+      "[2, 5] (1,)",
+      // JAX's isscalar is True for 0-d arrays (NumPy's is not).
+      "True True False True True False",
     ]);
   });
 });

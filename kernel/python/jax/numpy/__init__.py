@@ -310,3 +310,91 @@ def fromfunction(function, shape, *, dtype=float, **kwargs):
 def mask_indices(n, mask_func, k=0, *, size=None):
     """The indices where `mask_func(ones((n, n)), k)` is nonzero (a static `size` under jit)."""
     return nonzero(mask_func(ones((n, n), dtype=int32), k), size=size)  # noqa: F821
+
+
+# ---- index tricks: s_, index_exp, mgrid, ogrid, r_, c_; isscalar, iterable ----
+
+class _IndexExpression:
+    """`s_[...]` gives the index itself, `index_exp[...]` always a tuple (NumPy's)."""
+
+    def __init__(self, maketuple):
+        self._maketuple = maketuple
+
+    def __getitem__(self, item):
+        return (item,) if self._maketuple and not isinstance(item, tuple) else item
+
+
+s_ = _IndexExpression(False)
+index_exp = _IndexExpression(True)
+
+
+def _range_of(s):
+    """A slice of mgrid/r_: arange, or linspace with `num` points for a complex step (`0:1:5j`)."""
+    start = 0 if s.start is None else s.start
+    if isinstance(s.step, _builtins.complex):
+        return linspace(start, s.stop, int(_builtins.abs(s.step)))  # noqa: F821
+    return arange(start, s.stop, 1 if s.step is None else s.step)  # noqa: F821
+
+
+class _Grid:
+    """`mgrid[0:3, 0:2]`: a dense grid stacked on a new first axis; `ogrid`: open (broadcastable) grids."""
+
+    def __init__(self, sparse):
+        self._sparse = sparse
+
+    def __getitem__(self, key):
+        if isinstance(key, slice):
+            return _range_of(key)
+        axes = [_range_of(k) for k in key]
+        grids = meshgrid(*axes, indexing="ij", sparse=self._sparse)  # noqa: F821
+        return list(grids) if self._sparse else stack(grids)  # noqa: F821
+
+
+mgrid = _Grid(False)
+ogrid = _Grid(True)
+
+
+class _Concat:
+    """`r_[a, b, 0:3]` concatenates along an axis (first item may be an axis string like '-1');
+    `c_[a, b]` puts 1-D items side by side as columns."""
+
+    def __init__(self, columns):
+        self._columns = columns
+
+    def __getitem__(self, key):
+        items = list(key) if isinstance(key, tuple) else [key]
+        axis = -1 if self._columns else 0
+        if items and isinstance(items[0], str):
+            try:
+                axis = int(items.pop(0))
+            except ValueError:
+                raise NotImplementedError("jaxnb's r_/c_ take an axis string only ('0', '-1'), not NumPy's matrix or ndmin directives") from None
+        parts = []
+        for it in items:
+            a = _range_of(it) if isinstance(it, slice) else atleast_1d(asarray(it))  # noqa: F821
+            if self._columns:
+                a = a[:, None] if a.ndim == 1 else a
+            parts.append(a)
+        return concatenate(parts, axis=axis)  # noqa: F821
+
+
+r_ = _Concat(False)
+c_ = _Concat(True)
+
+
+def isscalar(element):
+    """True for Python scalars (NumPy's isscalar) and, unlike NumPy, for 0-d arrays (JAX's)."""
+    if isinstance(element, (_builtins.bool, int, float, _builtins.complex, str, bytes)):
+        return True
+    if isinstance(element, ndarray):
+        return element.ndim == 0
+    return False
+
+
+def iterable(y):
+    """Whether `iter(y)` works."""
+    try:
+        iter(y)
+    except TypeError:
+        return False
+    return True
