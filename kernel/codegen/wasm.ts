@@ -3,7 +3,7 @@
  * load at the output position, or a scalar) become a loop over f32x4 vectors. The kernel's
  * memory holds one block of each input and output; the driver copies blocks in and out (the
  * blocks stay in cache, so the copies cost little next to the math). A kernel whose math has
- * rare cases (wasmmath.ts) runs a block first in fast mode, two vectors per iteration, and again
+ * rare cases (wasmmath.ts) runs a block first in fast mode, four vectors per iteration, and again
  * in general mode only when some lane needed a rare case. Kernels outside this subset return
  * null and are rendered as JavaScript.
  */
