@@ -49,6 +49,7 @@ describe("jaxnb run: more of jax.numpy", function () {
       "[2, 5] (1,)",
       // JAX's isscalar is True for 0-d arrays (NumPy's is not).
       "True True False True True False",
+      "Array([1.5, 2. ], dtype=float32) [1 2]",
     ]);
   });
 });

@@ -398,3 +398,17 @@ def iterable(y):
     except TypeError:
         return False
     return True
+
+
+def array_repr(arr, max_line_width=None, precision=None, suppress_small=None):
+    """`repr` of an array as JAX prints it (NumPy's default print options only)."""
+    if (max_line_width, precision, suppress_small) != (None, None, None):
+        raise NotImplementedError("jaxnb's array_repr supports NumPy's default print options only")
+    return repr(asarray(arr))  # noqa: F821
+
+
+def array_str(a, max_line_width=None, precision=None, suppress_small=None):
+    """`str` of an array (NumPy's default print options only)."""
+    if (max_line_width, precision, suppress_small) != (None, None, None):
+        raise NotImplementedError("jaxnb's array_str supports NumPy's default print options only")
+    return str(asarray(a))  # noqa: F821
