@@ -12,7 +12,7 @@ import { ExpKeys, type Exp, type Kernel, gidx, load, mapExp, walkExp } from "./e
 import { loopNest } from "./nest.js";
 import { affine } from "./matmul.js";
 import { FnBuilder, moduleBytes, type SimdOp } from "./wasmasm.js";
-import { expF32, logF32, logisticF32, sinCosF32, sinOrCosF32, tanhF32 } from "./wasmmath.js";
+import { expF32, expPairF32, logF32, logisticF32, sinCosF32, sinOrCosF32, tanhF32 } from "./wasmmath.js";
 
 /** Elements per block of a flat kernel: small enough that all blocks of a kernel stay in L1/L2. */
 const BLOCK = 4096;
@@ -169,6 +169,20 @@ export function compileWasm(k: Kernel): WasmKernel | null {
   // sin(x)/cos(x) pairs: the first emitted computes both; the second picks up its twin's result.
   const twinUsed = new Set<string>();
   for (const e of order) if (e.kind === "unary" && (e.op === "sin" || e.op === "cos")) twinUsed.add(`${e.op}(${keys.key(e.args[0])})`);
+  // exp(a) and exp(-a) pairs (the post's function has one): in fast mode one reduction for both.
+  const expArgs = new Set<string>(), expNegArgs = new Set<string>();
+  for (const e of order) {
+    if (e.kind !== "unary" || e.op !== "exp") continue;
+    const a = e.args[0];
+    expArgs.add(keys.key(a));
+    if (a.kind === "unary" && a.op === "neg") expNegArgs.add(keys.key(a.args[0]));
+  }
+  /** The `b` of a paired exp(b) or exp(-b) node, or null. */
+  const expPairBase = (e: Extract<Exp, { kind: "unary" }>): Exp | null => {
+    const a = e.args[0];
+    if (a.kind === "unary" && a.op === "neg" && expArgs.has(keys.key(a.args[0]))) return a.args[0];
+    return expNegArgs.has(keys.key(a)) ? a : null;
+  };
   let pending = new Map<string, number[]>();
   // kernel(n, cols): n elements (a multiple of STEP), cols of them real (a reduction masks the rest).
   const f = new FnBuilder(2, 2);
@@ -199,6 +213,15 @@ export function compileWasm(k: Kernel): WasmKernel | null {
           const both = sinCosF32(f, xs, ok, EXACT);
           local.set(key, both[e.op as "sin" | "cos"]);
           pending.set(`${twin}(${keys.key(e.args[0])})`, both[twin]);
+        }
+      } else if (e.op === "exp" && ok !== null && expPairBase(e)) {
+        const base = expPairBase(e)!, b = keys.key(base), isNeg = base !== e.args[0];
+        const shared = pending.get(isNeg ? `exp(-${b})` : `exp(${b})`);
+        if (shared) local.set(key, shared);
+        else {
+          const pair = expPairF32(f, vecs().map((j) => arg(base, j)), ok);
+          local.set(key, isNeg ? pair.neg : pair.pos);
+          pending.set(isNeg ? `exp(${b})` : `exp(-${b})`, isNeg ? pair.pos : pair.neg);
         }
       } else local.set(key, MATH[e.op]!(f, xs, ok));
       return;

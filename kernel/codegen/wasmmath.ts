@@ -97,6 +97,33 @@ export function expF32(f: FnBuilder, x: Locals, ok: number | null): number[] {
   return out;
 }
 
+/**
+ * exp(x) and exp(-x) from one reduction, in fast mode: -x = (-n)·ln2 + (-r), so only the scale's
+ * sign and the polynomial's odd part change: P(±r) = E(r²) ± r·O(r²).
+ */
+export function expPairF32(f: FnBuilder, x: Locals, ok: number): { pos: number[]; neg: number[] } {
+  const t = fresh(f, x), n = fresh(f, x), r = fresh(f, x), z = fresh(f, x), ro = fresh(f, x), pos = fresh(f, x), neg = fresh(f, x);
+  each(x, (j) => {
+    abs(f, x[j]);
+    f.f32x4(EXP_FAST).simd("f32x4.le");
+    guard(f, ok);
+  });
+  each(x, (j) => f.get(x[j]).f32x4(1.4426950408889634).simd("f32x4.mul").f32x4(ROUND32).simd("f32x4.add").tee(t[j]).f32x4(ROUND32).simd("f32x4.sub").set(n[j]));
+  each(x, (j) => f.get(x[j]).get(n[j]).f32x4(0.693359375).simd("f32x4.mul").simd("f32x4.sub").set(r[j]));
+  each(x, (j) => f.get(r[j]).get(n[j]).f32x4(-2.12194440e-4).simd("f32x4.mul").simd("f32x4.sub").set(r[j]));
+  each(x, (j) => f.get(r[j]).get(r[j]).simd("f32x4.mul").set(z[j]));
+  const [c6, c5, c4, c3, c2] = EXP_P;
+  const even = horner(f, z, [c6, c4, c2]), odd = horner(f, z, [c5, c3]);
+  each(x, (j) => f.get(odd[j]).get(r[j]).simd("f32x4.mul").set(ro[j]));
+  each(x, (j) => {
+    f.get(even[j]).get(ro[j]).simd("f32x4.add").get(z[j]).simd("f32x4.mul").get(r[j]).simd("f32x4.add").f32x4(1).simd("f32x4.add");
+    f.get(t[j]).i32(23).simd("i32x4.shl").simd("i32x4.add").set(pos[j]);
+    f.get(even[j]).get(ro[j]).simd("f32x4.sub").get(z[j]).simd("f32x4.mul").get(r[j]).simd("f32x4.sub").f32x4(1).simd("f32x4.add");
+    f.get(t[j]).i32(23).simd("i32x4.shl").simd("i32x4.sub").set(neg[j]);
+  });
+  return { pos, neg };
+}
+
 export function logF32(f: FnBuilder, xv: Locals): number[] {
   const outs = fresh(f, xv);
   // Only exp, sin/cos, tanh and logistic sit in the post's hot loops: log runs vector by vector.

@@ -132,4 +132,18 @@ describe("CPU WebAssembly SIMD math: sweeps against float64 Math", () => {
       else assert.ok(Math.abs(got[r] - want) <= 1e-5 * Math.abs(want), `row ${r}: got ${got[r]}, want ${want}`);
     }
   });
+
+  it("exp(x) and exp(-x) in one kernel (one shared reduction): both within 1 ulp, rare lanes in general mode", () => {
+    const xs = [...uniform(40000, -87, 87, 27), ...uniform(4000, -1, 1, 28), ...uniform(2000, -104, 104, 29), ...SPECIALS];
+    const x = Array.fromHost(Float32Array.from(xs), [xs.length], "float32");
+    const fn = (v: Value): Value[] => [lax.exp(v), lax.exp(lax.neg(v))];
+    const l = jit(fn).lower(x);
+    const prog = compiledProgram(l.jaxpr, l.device) as unknown as { steps: { exe?: CpuExecutable }[] };
+    assert.deepEqual(prog.steps.filter((s) => s.exe).map((s) => s.exe!.kind), ["wasm"]);
+    const [pos, neg] = (jit(fn)(x) as Array[]).map((a) => a.toNumbers());
+    for (const [name, got, ref] of [["exp(x)", pos, Math.exp], ["exp(-x)", neg, (v: number) => Math.exp(-v)]] as const) {
+      const w = worst(xs, got, ref);
+      assert.ok(w.ulps <= 1, `${name} at x = ${Math.fround(xs[w.at])}: got ${got[w.at]}: ${w.ulps} ulp`);
+    }
+  });
 });
