@@ -2,13 +2,14 @@
  * @file Float32 math on f32x4 vectors for the WebAssembly kernels, after Cephes' single-precision
  * functions (exp, log, sin/cos, tanh): range reduction, a short polynomial, scaling by powers of
  * two built from exponent bits. Each function reads v128 locals (one per vector of an unrolled
- * loop) and returns the locals holding the results; every step is written for each vector in
- * turn, so that the vectors' dependency chains interleave and the processor overlaps them. A kernel's loop runs first in fast mode (`ok` a local): functions take their common
- * case only and clear `ok`'s lanes where that case does not hold (exp beyond ±86.9, sin/cos beyond
- * 2^25, NaN); if any lane was cleared the kernel runs its block again in general mode (`ok` null),
+ * loop: independent dependency chains the processor overlaps) and returns the result locals.
+ * A kernel's loop runs first in fast mode (`ok` a local): functions take their common case only
+ * and clear `ok`'s lanes where that case does not hold (exp beyond ±86.9, sin/cos beyond 2^25,
+ * NaN); if any lane was cleared the kernel runs its block again in general mode (`ok` null),
  * which covers every input. sin/cos reduce moderate arguments in float32 and larger ones in
  * float64, accurately for the large arguments of the post's cos(exp(x²)); beyond 2^25 the
- * general mode calls JavaScript's float64 Math.sin/Math.cos.
+ * general mode calls JavaScript's float64 Math.sin/Math.cos. sin and cos of one argument, and
+ * exp of x and of -x, share one reduction.
  */
 
 import type { FnBuilder } from "./wasmasm.js";
