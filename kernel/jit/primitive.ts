@@ -5,7 +5,7 @@
  */
 
 import { type Params, type Value, bind, definePrimitive } from "../ir/core.js";
-import { ClosedJaxpr, Jaxpr } from "../ir/jaxpr.js";
+import { type Atom, ClosedJaxpr, Jaxpr, Lit, Var } from "../ir/jaxpr.js";
 import { UndefinedPrimal, Zero } from "../ir/rules.js";
 import { type Doc, concat, ppParams, ppVars, registerPpEqnRule, text } from "../ir/print.js";
 import { instantiate, tangentAval } from "../lax/helpers.js";
@@ -58,6 +58,66 @@ export function bindJit(body: ClosedJaxpr, args: readonly Value[], params: Param
 // ---- compilation ------------------------------------------------------------------------------
 
 const programs = new WeakMap<ClosedJaxpr, Map<Device, Program>>();
+
+/** Objects in structural keys are named by identity (callbacks, constants' arrays). */
+const objectIds = new WeakMap<object, number>();
+let nextObjectId = 0;
+function objectId(x: object): number {
+  let id = objectIds.get(x);
+  if (id === undefined) objectIds.set(x, (id = nextObjectId++));
+  return id;
+}
+
+/**
+ * A key equal for jaxprs that compute the same thing: equations, types, literals and params by
+ * value; nested jaxprs by their keys; functions, constants' values and other objects by identity.
+ */
+export function jaxprKey(cj: ClosedJaxpr): string {
+  const j = cj.jaxpr;
+  const names = new Map<Var, number>();
+  const bind = (v: Var): string => {
+    names.set(v, names.size);
+    return v.aval.key();
+  };
+  // Numbers as written, with -0 apart from 0 (a literal -0.0 changes results).
+  const num = (v: number): string => (Object.is(v, -0) ? "-0" : String(v));
+  const atom = (a: Atom): string => (a instanceof Lit ? `${typeof a.val === "number" ? num(a.val) : String(a.val)}:${a.aval.key()}` : `%${names.get(a) ?? `?${a.aval.key()}`}`);
+  const param = (x: unknown): string => {
+    if (typeof x === "number") return num(x);
+    if (x === null || typeof x !== "object" && typeof x !== "function") return JSON.stringify(x) ?? String(x);
+    if (x instanceof ClosedJaxpr) return `{${jaxprKey(x)}}`;
+    if (globalThis.Array.isArray(x)) return `[${x.map(param).join(",")}]`;
+    if (Object.getPrototypeOf(x) === Object.prototype) return `{${Object.keys(x).map((k) => `${k}:${param((x as Record<string, unknown>)[k])}`).join(",")}}`;
+    return `#${objectId(x as object)}`;
+  };
+  let key = `${j.constvars.map(bind).join(",")}|${j.invars.map(bind).join(",")}|${cj.consts.map(param).join(",")}`;
+  for (const e of j.eqns) {
+    key += `;${e.primitive}(${e.inputs.map(atom).join(",")})${Object.keys(e.params).map((k) => `${k}=${param(e.params[k])}`).join(" ")}->${e.outBinders.map(bind).join(",")}`;
+  }
+  return `${key}|${j.outs.map(atom).join(",")}`;
+}
+
+/**
+ * The first jaxpr seen with the same structural key: the bodies of eager loops are traced anew at
+ * every call, and compile (and cache) as one program this way.
+ */
+const canonical = new Map<string, ClosedJaxpr>();
+const canonicalOf = new WeakMap<ClosedJaxpr, ClosedJaxpr>();
+const MAX_CANONICAL = 512;
+
+export function canonicalJaxpr(cj: ClosedJaxpr): ClosedJaxpr {
+  let c = canonicalOf.get(cj);
+  if (c) return c;
+  const key = jaxprKey(cj);
+  c = canonical.get(key);
+  if (!c) {
+    // Oldest first out: a notebook tracing endless new loops keeps a bounded table.
+    if (canonical.size >= MAX_CANONICAL) canonical.delete(canonical.keys().next().value!);
+    canonical.set(key, (c = cj));
+  }
+  canonicalOf.set(cj, c);
+  return c;
+}
 
 /** The compiled program of a jaxpr for a device (fused and compiled on first use). */
 export function compiledProgram(cj: ClosedJaxpr, device: Device): Program {

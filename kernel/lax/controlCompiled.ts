@@ -15,7 +15,7 @@ import type { Device } from "../backend/device.js";
 import { pickDevice, toArray } from "../backend/eager.js";
 import type { Buffer } from "../backend/backend.js";
 import { BufferPool } from "../codegen/program.js";
-import { compiledProgram } from "../jit/primitive.js";
+import { canonicalJaxpr, compiledProgram } from "../jit/primitive.js";
 import { add, sub } from "./binary.js";
 import { reduceOr } from "./reduce.js";
 import { select } from "./select.js";
@@ -88,8 +88,8 @@ function predSelect(pred: Value, predAval: ShapedArray, y: Value, x: Value, xAva
 }
 
 function whileStepsOf(p: Params): WhileSteps {
-  const cj = p.cond_jaxpr as ClosedJaxpr;
-  const bj = p.body_jaxpr as ClosedJaxpr;
+  const cj = canonicalJaxpr(p.cond_jaxpr as ClosedJaxpr);
+  const bj = canonicalJaxpr(p.body_jaxpr as ClosedJaxpr);
   const [nc, nb] = [p.cond_nconsts as number, p.body_nconsts as number];
   let byBody = whileSteps.get(cj);
   if (!byBody) whileSteps.set(cj, (byBody = new WeakMap()));
@@ -164,7 +164,7 @@ function indexLeading(x: Value, i: Value, aval: ShapedArray): Value {
 const scanSteps = new WeakMap<ClosedJaxpr, Map<string, ClosedJaxpr>>();
 
 function scanStepOf(p: Params, xsAvals: readonly ShapedArray[]): ClosedJaxpr {
-  const body = p.jaxpr as ClosedJaxpr;
+  const body = canonicalJaxpr(p.jaxpr as ClosedJaxpr);
   const [nConsts, nCarry] = [p.num_consts as number, p.num_carry as number];
   if (!xsAvals.length) return body;
   let byKey = scanSteps.get(body);
@@ -264,7 +264,7 @@ export function runBranchCompiled(branch: ClosedJaxpr, args: readonly Value[], d
   const pool = new BufferPool(device);
   const bufs = pooled(args, device, pool);
   return guarded(pool, () => {
-    const outs = compiledProgram(branch, device).runBuffers(bufs, pool);
+    const outs = compiledProgram(canonicalJaxpr(branch), device).runBuffers(bufs, pool);
     releaseAll(pool, bufs);
     return outs.map((o, i) => pool.toArray(o, branch.outAvals[i]));
   });

@@ -226,6 +226,23 @@ for (const device of testDevices()) {
       assert.ok(perIteration <= 2.1, `${perIteration} dispatches per iteration`);
     });
 
+    it("an eager loop traced anew at each call reuses its compiled program; a different callback does not", () => {
+      const calls: string[] = [];
+      const callbacks: Record<string, () => void> = { a: () => void calls.push("a"), b: () => void calls.push("b") };
+      const loop = (tag: string) => lax.foriLoop(0, 3, (i: Value, v: Value) => {
+        lax.debugCallback(callbacks[tag], [i]);
+        return lax.add(lax.mul(v, 0.5), lax.sin(v));
+      }, x());
+      (loop("a") as Array).data();
+      const before = programStats.compiled;
+      (loop("a") as Array).data();
+      assert.equal(programStats.compiled, before, "the same body compiles once");
+      assert.deepEqual(calls, ["a", "a", "a", "a", "a", "a"]);
+      calls.length = 0;
+      (loop("b") as Array).data();
+      assert.deepEqual(calls, ["b", "b", "b"], "a body with another callback is another program");
+    });
+
     it("an eager while_loop runs its predicate and body as one compiled step", () => {
       const d0 = device.backend.stats.dispatches;
       const [k] = halving(i32(0, device), x());
