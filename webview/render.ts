@@ -42,8 +42,14 @@ export function renderItem(mime: string, data: unknown, el: HTMLElement): void {
 export function renderPlot(spec: object, el: HTMLElement): Promise<unknown> {
   const host = document.createElement("div");
   host.className = "jaxnb-plot";
+  // Room for the embed menu's button, so it does not sit on the legend (the notebook's output
+  // styles override vega-embed's own padding).
+  host.style.paddingRight = "38px";
   el.appendChild(host);
   return embed(host, spec as never, {
+    // Vega's expression interpreter instead of compiling expressions with `new Function`: webviews
+    // with a strict Content Security Policy (the benchmark panel) forbid 'unsafe-eval'.
+    ast: true,
     actions: { export: true, source: false, compiled: false, editor: false },
     theme: isDark() ? "dark" : undefined,
     tooltip: true,

@@ -78,6 +78,21 @@ export async function runBenchmark(context: vscode.ExtensionContext, controllers
   return result;
 }
 
+/** The panel in the editor's theme (its fonts, colours and buttons), as VS Code's own views look. */
+const PANEL_STYLE = `
+body { font-family: var(--vscode-font-family); font-size: var(--vscode-font-size); color: var(--vscode-foreground); padding: 8px 16px; }
+button { font-family: inherit; font-size: inherit; color: var(--vscode-button-foreground); background: var(--vscode-button-background);
+  border: 1px solid var(--vscode-button-border, transparent); border-radius: 2px; padding: 4px 12px; margin: 0 8px 8px 0; cursor: pointer; }
+button:hover { background: var(--vscode-button-hoverBackground); }
+button.jaxnb-logscale { color: var(--vscode-button-secondaryForeground); background: var(--vscode-button-secondaryBackground); }
+button.jaxnb-logscale:hover { background: var(--vscode-button-secondaryHoverBackground); }
+table.jaxnb-bench-table { border-collapse: collapse; margin: 16px 0 8px; font-variant-numeric: tabular-nums; }
+.jaxnb-bench-table th, .jaxnb-bench-table td { padding: 4px 12px; border-bottom: 1px solid var(--vscode-panel-border, rgba(128,128,128,0.35)); text-align: right; }
+.jaxnb-bench-table th:nth-child(-n+2), .jaxnb-bench-table td:nth-child(-n+2) { text-align: left; }
+.jaxnb-bench-table th { font-weight: 600; }
+p { color: var(--vscode-descriptionForeground); }
+`;
+
 function showPanel(context: vscode.ExtensionContext, nb: vscode.NotebookDocument, result: BenchmarkResult): void {
   const panel = vscode.window.createWebviewPanel("jaxnb.benchmark", `Benchmark: ${result.function}`, vscode.ViewColumn.Beside, {
     enableScripts: true,
@@ -94,7 +109,8 @@ function showPanel(context: vscode.ExtensionContext, nb: vscode.NotebookDocument
   ].join("; ");
   panel.webview.html = `<!DOCTYPE html><html><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0"></head>
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<style>${PANEL_STYLE}</style></head>
 <body><div id="root"></div>
 <script nonce="${nonce}" id="jaxnb-data" type="application/json">${JSON.stringify(result).replace(/</g, "\\u003c")}</script>
 <script nonce="${nonce}" src="${script}"></script></body></html>`;

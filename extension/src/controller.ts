@@ -162,6 +162,9 @@ export class JaxControllers implements vscode.Disposable {
       const ok = await this.executeCell(this.controllers[backend], session, cell);
       if (!ok && session.isDead) break;
     }
+    // The status bar shows the devices as they are now (the post sets four CPU devices in a cell).
+    await session.refreshDevices().catch(() => undefined);
+    this.onDidChangeSessionEmitter.fire(nb);
   }
 
   private async executeCell(controller: vscode.NotebookController, session: KernelSession, cell: vscode.NotebookCell): Promise<boolean> {

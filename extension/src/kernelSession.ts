@@ -44,6 +44,11 @@ export class KernelSession implements vscode.Disposable {
     });
   }
 
+  /** Asks the kernel again: a notebook can change its devices (XLA_FLAGS set before JAX starts). */
+  async refreshDevices(): Promise<void> {
+    if (!this.isDead) this.devices = await this.client.request("devices", {});
+  }
+
   get isDead(): boolean {
     return this.client.isDead;
   }

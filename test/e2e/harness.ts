@@ -96,7 +96,18 @@ export async function startServer(files: Record<string, string | { copy: string 
     if (Date.now() > deadline) throw new Error(`code-server did not start in 60 s:\n${log}`);
     await new Promise((r) => setTimeout(r, 250));
   }
+  // If the test run itself is ended (Ctrl+C, a CI timeout), the server's group goes with it.
+  const killGroup = (): void => {
+    try {
+      process.kill(-proc.pid!, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  };
+  process.once("exit", killGroup);
+  for (const sig of ["SIGINT", "SIGTERM"] as const) process.once(sig, () => process.exit(130));
   const stop = async (): Promise<void> => {
+    process.removeListener("exit", killGroup);
     try {
       process.kill(-proc.pid!, "SIGTERM");
     } catch {
