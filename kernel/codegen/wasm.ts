@@ -19,12 +19,11 @@ const BLOCK = 4096;
 /**
  * f32x4 vectors per iteration of a kernel's fast loop. The math's dependency chains are long
  * (exp then cos is ~100 cycles of latency per vector), so the processor needs several
- * independent vectors in flight: four measured ~20% faster than two on the post's function,
- * more were no faster. The general loop runs one.
+ * independent vectors in flight: on the post's function four were ~20% faster than two, and six
+ * another ~10%; eight no better. Rows are padded to whole iterations, so row kernels (rows of
+ * 32 elements and up) take four. The general loop runs one.
  */
-const UNROLL = 4;
-/** Rows are padded to a multiple of this many elements (one iteration of the fast loop). */
-const STEP = 4 * UNROLL;
+const UNROLL_FLAT = 6, UNROLL_ROWS = 4;
 /** Rows shorter than this are not worth a WebAssembly call each. */
 const MIN_ROW = 32;
 
@@ -50,6 +49,8 @@ export interface WasmKernel {
   readonly slots: readonly Slot[];
   readonly rows: number;
   readonly cols: number;
+  /** Elements per iteration of the fast loop: a row's slots are padded to a multiple of it. */
+  readonly step: number;
   /** Flat kernels: the total element count (rows of `cols`, the last one partial). */
   readonly flat: number | null;
   readonly numOutputs: number;
@@ -156,7 +157,9 @@ export function compileWasm(k: Kernel): WasmKernel | null {
   for (const e of plan.exps) visit(e);
   if (!fits) return null;
 
-  const cols4 = Math.ceil(plan.cols / STEP) * STEP;
+  const unrollFast = plan.flat === null ? UNROLL_ROWS : UNROLL_FLAT;
+  const step = 4 * unrollFast;
+  const cols4 = Math.ceil(plan.cols / step) * step;
   const vecSlots = slots.map((s, j) => j).filter((j) => slots[j].kind === "vector");
   const slotAddr = new Map<number, number>();
   vecSlots.forEach((j, n) => slotAddr.set(j, n * cols4 * 4));
@@ -184,7 +187,7 @@ export function compileWasm(k: Kernel): WasmKernel | null {
     return expNegArgs.has(keys.key(a)) ? a : null;
   };
   let pending = new Map<string, number[]>();
-  // kernel(n, cols): n elements (a multiple of STEP), cols of them real (a reduction masks the rest).
+  // kernel(n, cols): n elements (a multiple of `step`), cols of them real (a reduction masks the rest).
   const f = new FnBuilder(2, 2);
   const n = 0, cols = 1, i = f.i32Local(0), end = f.i32Local(1);
   /** Each node's locals: one per vector of the loop being emitted (one for values computed before the loops). */
@@ -276,8 +279,8 @@ export function compileWasm(k: Kernel): WasmKernel | null {
     else emitNode(e);
   }
   const rop = plan.red ? (plan.red.op as "sum" | "max" | "min") : "sum";
-  const acc = plan.red ? Array.from({ length: UNROLL }, () => f.v128()) : [];
-  const lane = plan.red ? Array.from({ length: UNROLL }, () => f.v128()) : [];
+  const acc = plan.red ? Array.from({ length: unrollFast }, () => f.v128()) : [];
+  const lane = plan.red ? Array.from({ length: unrollFast }, () => f.v128()) : [];
   f.get(n).i32(2).op("i32.shl").set(end);
   /** One pass over the block, `u` vectors per iteration: output vectors stored, or a row's values folded into `acc`. */
   const emitLoop = (u: number): void => {
@@ -309,12 +312,12 @@ export function compileWasm(k: Kernel): WasmKernel | null {
   if (order.some((e) => variant.has(keys.key(e)) && e.kind === "unary" && HAS_FAST_MODE.has(e.op))) {
     ok = f.v128();
     f.i32x4(-1).set(ok);
-    emitLoop(UNROLL);
+    emitLoop(unrollFast);
     f.get(ok).simd("i32x4.all_true").op("i32.eqz").op("if").raw(0x40);
     ok = null;
     emitLoop(1);
     f.raw(0x0b);
-  } else emitLoop(UNROLL);
+  } else emitLoop(unrollFast);
   if (plan.red) {
     const r = acc[0];
     // Fold the four lanes: (a0 ∘ a2, a1 ∘ a3), then the two.
@@ -333,7 +336,7 @@ export function compileWasm(k: Kernel): WasmKernel | null {
     };
   }
   return {
-    bytes: moduleBytes(f, "kernel", Math.ceil(bytes / 65536), IMPORTS), slots, rows: plan.rows, cols: plan.cols, flat: plan.flat,
+    bytes: moduleBytes(f, "kernel", Math.ceil(bytes / 65536), IMPORTS), slots, rows: plan.rows, cols: plan.cols, step, flat: plan.flat,
     numOutputs: k.outputs.length, reduction,
   };
 }
@@ -373,7 +376,7 @@ export function wasmDriver(w: WasmKernel, epilogue: ((ins: Typed[], outs: Typed[
   const inst = new WebAssembly.Instance(new WebAssembly.Module(w.bytes), { m: { sin: Math.sin, cos: Math.cos } });
   const kernel = inst.exports.kernel as (n: number, cols: number) => void;
   const mem = new Float32Array((inst.exports.mem as WebAssembly.Memory).buffer);
-  const cols4 = Math.ceil(w.cols / STEP) * STEP;
+  const cols4 = Math.ceil(w.cols / w.step) * w.step;
   const vec: number[] = [], sca: number[] = [];
   w.slots.forEach((s, j) => (s.kind === "vector" ? vec : sca).push(j));
   const outBase = vec.length * cols4;
@@ -392,7 +395,7 @@ export function wasmDriver(w: WasmKernel, epilogue: ((ins: Typed[], outs: Typed[
         const s = w.slots[j];
         mem[scalarBase + 4 * j] = ins[s.input][s.rowStride * r + s.offset];
       }
-      kernel(Math.ceil(len / STEP) * STEP, len);
+      kernel(Math.ceil(len / w.step) * w.step, len);
       if (rowResults) rowResults[r] = mem[outBase];
       else {
         for (let j = 0; j < outs.length; j++) outs[j].set(mem.subarray(outBase + j * cols4, outBase + j * cols4 + len), r * w.cols);
