@@ -86,8 +86,8 @@ const cpuNow = (): number => {
   return (u.user + u.system) / 1000;
 };
 
-/** Median wall and CPU (all threads) microseconds per iteration: CPU time is steadier on a shared machine. */
-function timeCase(c: LoopCase, repeats: number): { wall: number; cpu: number } {
+/** Median (and best) wall and median CPU (all threads) microseconds per iteration: CPU time and the best run are steadier on a shared machine. */
+function timeCase(c: LoopCase, repeats: number): { wall: number; min: number; cpu: number } {
   settle(c.run());
   const wall: number[] = [], cpu: number[] = [];
   for (let r = 0; r < repeats; r++) {
@@ -96,7 +96,7 @@ function timeCase(c: LoopCase, repeats: number): { wall: number; cpu: number } {
     wall.push(performance.now() - t);
     cpu.push(cpuNow() - c0);
   }
-  return { wall: (median(wall) * 1000) / c.iters, cpu: (median(cpu) * 1000) / c.iters };
+  return { wall: (median(wall) * 1000) / c.iters, min: (Math.min(...wall) * 1000) / c.iters, cpu: (median(cpu) * 1000) / c.iters };
 }
 
 async function main(): Promise<void> {
@@ -112,7 +112,7 @@ async function main(): Promise<void> {
     else if (argv[i] === "--only") only = argv[++i];
     else throw new Error(`unknown option ${argv[i]} (see bench/loops.ts)`);
   }
-  const rows: [string, string, string, string][] = [];
+  const rows: [string, string, string, string, string][] = [];
   for (const name of devices) {
     let device: Device;
     if (name === "cpu") device = cpuDevice();
@@ -124,19 +124,21 @@ async function main(): Promise<void> {
     setDefaultDevice(device);
     for (const c of cases(device).filter((k) => k.name.includes(only))) {
       const t = timeCase(c, repeats);
-      rows.push([c.name, `jaxnb/${name}`, t.wall.toFixed(1), t.cpu.toFixed(1)]);
+      rows.push([c.name, `jaxnb/${name}`, t.wall.toFixed(1), t.min.toFixed(1), t.cpu.toFixed(1)]);
       console.error(`${c.name} [${name}]: ${t.wall.toFixed(1)} us/iteration (cpu ${t.cpu.toFixed(1)})`);
     }
   }
   if (refs) {
     for (const lib of ["numpy", "torch"]) {
-      const out = JSON.parse(execFileSync("/usr/bin/python3", [path.join(here, "loops_ref.py"), lib, String(repeats)]).toString()) as { name: string; us: number; cpu_us: number }[];
-      for (const r of out.filter((k) => k.name.includes(only))) rows.push([r.name, lib, r.us.toFixed(1), r.cpu_us.toFixed(1)]);
+      const out = JSON.parse(execFileSync("/usr/bin/python3", [path.join(here, "loops_ref.py"), lib, String(repeats)]).toString()) as { name: string; us: number; min_us: number; cpu_us: number }[];
+      for (const r of out.filter((k) => k.name.includes(only))) rows.push([r.name, lib, r.us.toFixed(1), r.min_us.toFixed(1), r.cpu_us.toFixed(1)]);
     }
   }
-  const w = [Math.max(4, ...rows.map((r) => r[0].length)), Math.max(4, ...rows.map((r) => r[1].length)), 14, 18];
-  console.log(`${"loop".padEnd(w[0])}  ${"impl".padEnd(w[1])}  ${"us/iteration".padStart(w[2])}  ${"cpu us/iteration".padStart(w[3])}`);
-  for (const r of rows) console.log(`${r[0].padEnd(w[0])}  ${r[1].padEnd(w[1])}  ${r[2].padStart(w[2])}  ${r[3].padStart(w[3])}`);
+  const head = ["loop", "impl", "us/iteration", "best", "cpu us/iteration"];
+  const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (r: readonly string[]) => r.map((c, i) => (i >= 2 ? c.padStart(w[i]) : c.padEnd(w[i]))).join("  ");
+  console.log(line(head));
+  for (const r of rows) console.log(line(r));
 }
 
 await main();

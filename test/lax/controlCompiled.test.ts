@@ -148,6 +148,20 @@ for (const device of testDevices()) {
         assert.equal(init.toNumbers().length, 50, "the input survives every loop that returned it");
       });
 
+      it("an error raised in a loop body propagates, and the loop runs again afterwards", () => {
+        let fail = true;
+        const boom = () => {
+          if (fail) throw new RangeError("stop at once");
+        };
+        const f = run((v: Value) => lax.whileLoop((u: Value) => lax.lt(u, 3), (u: Value) => {
+          lax.debugCallback(boom, [u]);
+          return lax.add(u, 1);
+        }, v));
+        assert.throws(() => f(i32(0, device)), /stop at once/);
+        fail = false;
+        assert.equal((f(i32(0, device)) as Array).item(), 3);
+      });
+
       it("a debug callback in a loop body runs every iteration, in order", () => {
         const seen: number[] = [];
         const f = run((v: Value) => lax.foriLoop(0, 5, (i: Value, u: Value) => {
