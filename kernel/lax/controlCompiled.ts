@@ -1,10 +1,12 @@
 /**
  * @file Control flow run compiled, as XLA runs While/Conditional: the body, predicate and branch
- * jaxprs are fused and compiled once per device (cached by jaxpr identity), and each iteration
- * dispatches the compiled program over the carry, which stays on the device. A while loop reads
- * one boolean back per iteration; a scan (and so a fori_loop with static bounds) reads nothing
- * back: its step index lives on the device, and its ys are stacked once at the end. Used by the
- * eager impls, so loops inside jit (a program's primitive step binds the loop) run the same way.
+ * jaxprs are fused and compiled once per device (cached by jaxpr structure, so an eager loop
+ * traced anew at each call compiles once), and each iteration dispatches the compiled program
+ * over raw buffers: the carry stays on the device. A while loop's step computes the body and the
+ * next predicate together and reads that one boolean back; a scan (and so a fori_loop with
+ * static bounds) reads nothing back: its step index lives on the device, and its ys are stacked
+ * once at the end. Used by the eager impls, so loops inside jit (a program's primitive step
+ * binds the loop) run the same way.
  */
 
 import { type Params, type Value, TypedScalar, getAval } from "../ir/core.js";
@@ -239,16 +241,16 @@ export function runScanCompiled(args: readonly Value[], p: Params, device: Devic
       const index = xs.length ? pooled([start], device, pool) : [];
       start.dispose();
       const ins = [...consts, ...carry, ...xs, ...index];
-      const [c0, x0] = [nConsts, nConsts + nCarry + xs.length];
+      const [carryAt, indexAt] = [nConsts, nConsts + nCarry + xs.length];
       for (let n = 0; n < length; n++) {
         const outs = prog.runBuffers(ins, pool);
-        releaseAll(pool, [...carry, ...ins.slice(x0)]);
+        releaseAll(pool, [...carry, ...ins.slice(indexAt)]);
         carry = outs.slice(0, nCarry);
-        for (let k = 0; k < nCarry; k++) ins[c0 + k] = carry[k];
+        for (let k = 0; k < nCarry; k++) ins[carryAt + k] = carry[k];
         for (let k = 0; k < yAvals.length; k++) ys[k].push(outs[nCarry + k]);
-        if (index.length) ins[x0] = outs[outs.length - 1];
+        if (index.length) ins[indexAt] = outs[outs.length - 1];
       }
-      if (index.length) pool.release(ins[x0]);
+      if (index.length) pool.release(ins[indexAt]);
     }
     releaseAll(pool, [...consts, ...xs]);
     // Reversed scans produced their ys last-first.
