@@ -199,6 +199,7 @@ describe("VS Code UI (code-server, Chromium): the post's notebook", function () 
     }, 60_000);
     assert.match(hover, /func′\(x\) = .*sin\(u\)/s);
     assert.match(hover, /u = e\^\(x²\)/);
+    await page.waitForTimeout(1000); // the hover fades in
     await shot(page, "5-hover");
     await page.mouse.move(5, 500);
     await page.keyboard.press("Escape");
