@@ -19,8 +19,9 @@ cs="$cs_dir/node_modules/.bin/code-server"
 bash scripts/package.sh linux-x64 >/dev/null
 demo="${JAXNB_DEMO_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/jaxnb/demo}"
 mkdir -p "$demo/user-data/User" "$demo/workspace"
-# A copy of the example, so the repository's notebook is never changed by running it.
-cp -n examples/jax-intro.jaxnb "$demo/workspace/" 2>/dev/null || true
+# A copy of the example, so the repository's notebook is never changed by running it (refreshed
+# when the repository's is newer).
+cp -u examples/jax-intro.jaxnb "$demo/workspace/"
 cat > "$demo/user-data/User/settings.json" <<JSON
 { "workbench.startupEditor": "none", "telemetry.telemetryLevel": "off", "update.mode": "none",
   "extensions.autoCheckUpdates": false, "workbench.tips.enabled": false,
@@ -30,6 +31,8 @@ export XDG_CONFIG_HOME="$demo/xdg-config" XDG_DATA_HOME="$demo/xdg-data"
 "$cs" --extensions-dir "$demo/extensions" --user-data-dir "$demo/user-data" --install-extension dist/jaxnb-linux-x64.vsix --force >/dev/null
 port="${JAXNB_DEMO_PORT:-8080}"
 echo
-echo "VS Code with jaxnb: http://127.0.0.1:$port/?folder=$demo/workspace  (trust the folder, then Run All)"
+echo "VS Code with jaxnb: http://127.0.0.1:$port/?folder=$demo/workspace  (the example is open on \"JAX (CPU)\": Run All)"
+# The workspace is the demo's own copy of the example, so it is trusted (no trust prompt); on
+# 127.0.0.1 only, without a password.
 exec "$cs" --auth none --bind-addr "127.0.0.1:$port" --user-data-dir "$demo/user-data" --extensions-dir "$demo/extensions" \
-  --disable-telemetry --disable-update-check "$demo/workspace"
+  --disable-telemetry --disable-update-check --disable-workspace-trust "$demo/workspace"

@@ -1,7 +1,7 @@
 /**
  * @file The extension in a real VS Code (code-server + headless Chromium): its own mocha suite
  * (serializer, controllers, interrupt/restart/death, hovers, benchmark) inside the extension host.
- * The UI walk-through of the post's notebook is test/ui/notebook.ui.ts (`npm run test:ui`).
+ * The UI walk-through of the post's notebook is test/ui/notebook.test.ts.
  */
 
 import assert from "node:assert/strict";
@@ -18,8 +18,6 @@ async function shot(page: Page, name: string): Promise<void> {
   mkdirSync(shots, { recursive: true });
   await page.screenshot({ path: path.join(shots, `${name}.png`) });
 }
-
-
 
 describe("VS Code (code-server, Chromium)", function () {
   this.timeout(20 * 60_000);
