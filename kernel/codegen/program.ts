@@ -6,7 +6,7 @@
  * per-iteration cost of array objects.
  */
 
-import { type Value, bind, TypedScalar } from "../ir/core.js";
+import { type Params, type Value, bind, TypedScalar } from "../ir/core.js";
 import { ITEMSIZE } from "../ir/dtype.js";
 import { Lit } from "../ir/jaxpr.js";
 import type { ShapedArray } from "../ir/shape.js";
@@ -22,6 +22,17 @@ type CompiledStep =
 
 /** Programs built (fused and compiled) so far: tests check that loop bodies compile once. */
 export const programStats = { compiled: 0 };
+
+/**
+ * A primitive that runs on pooled buffers inside `runBuffers` (control flow: a loop or cond in a
+ * loop body), sparing array objects. Its inputs are borrowed; each output carries one reference.
+ */
+export type BufferStep = (pool: BufferPool, ins: readonly Buffer[], inAvals: readonly ShapedArray[], params: Params) => Buffer[];
+const bufferSteps = new Map<string, BufferStep>();
+
+export function registerBufferStep(primitive: string, run: BufferStep): void {
+  bufferSteps.set(primitive, run);
+}
 
 /**
  * Device buffers passed between runs of programs, with reference counts: a run's output may be
@@ -157,6 +168,11 @@ export class Program {
           outs.push((env[o] = pool.take(be.alloc(a.size * ITEMSIZE[a.dtype]))));
         }
         if (!s.empty) be.dispatch(s.exe, s.inputs.map((x) => env[x]!), outs);
+      } else if (bufferSteps.has(s.primitive)) {
+        const ins = s.inputs.map((x) => (x instanceof Lit ? pool.take(literalBuffer(x, device)) : claim(env[x]!, x)));
+        const outs = bufferSteps.get(s.primitive)!(pool, ins, s.inputs.map((x) => (x instanceof Lit ? x.aval : fused.slotAvals[x])), s.params);
+        s.outputs.forEach((o, j) => (env[o] = outs[j]));
+        ins.forEach((b) => pool.release(b));
       } else {
         // Primitive steps take arrays: references of their own to pooled (or constant) buffers.
         const wrappers: Array[] = [];
@@ -191,12 +207,7 @@ export class Program {
     }
     const given = new Set<number>();
     return fused.outputs.map((o) => {
-      if (o instanceof Lit) {
-        const typed = toTyped([typeof o.val === "boolean" ? Number(o.val) : o.val], o.aval.dtype, 1);
-        const buf = be.alloc(ITEMSIZE[o.aval.dtype]);
-        be.write(buf, new Uint8Array(typed.buffer, typed.byteOffset, ITEMSIZE[o.aval.dtype]));
-        return pool.take(buf);
-      }
+      if (o instanceof Lit) return pool.take(literalBuffer(o, device));
       // An intermediate's own reference goes to its first output position.
       const intermediate = !this.borrowed.has(o);
       if (intermediate && !given.has(o)) {
@@ -239,6 +250,14 @@ export class Program {
     }
     return fused.outputs.map((o) => (o instanceof Lit ? Array.scalar(o.val, o.aval.dtype, o.aval.weakType, device) : env[o]!));
   }
+}
+
+/** A new buffer holding a literal. */
+function literalBuffer(x: Lit, device: Device): Buffer {
+  const typed = toTyped([typeof x.val === "boolean" ? Number(x.val) : x.val], x.aval.dtype, 1);
+  const buf = device.backend.alloc(ITEMSIZE[x.aval.dtype]);
+  device.backend.write(buf, new Uint8Array(typed.buffer, typed.byteOffset, ITEMSIZE[x.aval.dtype]));
+  return buf;
 }
 
 /** The array with the slot's aval (a primitive step may return a weak/strong variant). */

@@ -16,7 +16,7 @@ import { Array } from "../backend/array.js";
 import type { Device } from "../backend/device.js";
 import { pickDevice, toArray } from "../backend/eager.js";
 import type { Buffer } from "../backend/backend.js";
-import { BufferPool } from "../codegen/program.js";
+import { BufferPool, registerBufferStep } from "../codegen/program.js";
 import { canonicalJaxpr, compiledProgram } from "../jit/primitive.js";
 import { add, sub } from "./binary.js";
 import { reduceOr } from "./reduce.js";
@@ -51,10 +51,17 @@ function pooled(args: readonly Value[], device: Device, pool: BufferPool): Buffe
   });
 }
 
-/** Runs `body` with the pool, releasing every buffer it still holds if `body` throws. */
-function guarded<T>(pool: BufferPool, body: () => T): T {
+/**
+ * Runs a buffer-level loop on concrete operands: their buffers in a new pool, the results as
+ * arrays of `outAvals`; if the loop throws, every buffer the pool still holds is released.
+ */
+function onArrays(args: readonly Value[], device: Device, outAvals: readonly ShapedArray[], run: (pool: BufferPool, bufs: Buffer[]) => Buffer[]): Array[] {
+  const pool = new BufferPool(device);
   try {
-    return body();
+    const bufs = pooled(args, device, pool);
+    const outs = run(pool, bufs);
+    releaseAll(pool, bufs);
+    return outs.map((o, i) => pool.toArray(o, outAvals[i]));
   } catch (e) {
     pool.drain();
     throw e;
@@ -120,36 +127,29 @@ function whileStepsOf(p: Params): WhileSteps {
   return s;
 }
 
-/** `while` on concrete operands: the compiled step per iteration, one predicate read back each. */
-export function runWhileCompiled(args: readonly Value[], p: Params, device: Device): Array[] {
+/** `while` over pooled buffers (borrowed): the compiled step per iteration, one predicate read back each. */
+function whileBuffers(pool: BufferPool, bufs: readonly Buffer[], p: Params): Buffer[] {
   const { first, step } = whileStepsOf(p);
+  const device = pool.device;
   const [nc, nb] = [p.cond_nconsts as number, p.body_nconsts as number];
-  const pool = new BufferPool(device);
-  const bufs = pooled(args, device, pool);
-  return guarded(pool, () => {
-    const [cc, bc, init] = splitList(bufs, [nc, nb]);
-    const stepProg = compiledProgram(step, device);
-    let carry = init;
-    let go = readPred(pool, compiledProgram(first, device).runBuffers([...cc, ...carry], pool)[0]);
-    const ins = [...cc, ...bc, ...carry];
-    while (go) {
-      const outs = stepProg.runBuffers(ins, pool);
-      releaseAll(pool, carry);
-      carry = outs.slice(0, -1);
-      for (let k = 0; k < carry.length; k++) ins[nc + nb + k] = carry[k];
-      go = readPred(pool, outs[outs.length - 1]);
-    }
-    releaseAll(pool, [...cc, ...bc]);
-    const outAvals = (p.body_jaxpr as ClosedJaxpr).outAvals;
-    return carry.map((c, i) => pool.toArray(c, outAvals[i]));
-  });
+  const [cc, bc, init] = splitList(bufs, [nc, nb]);
+  const stepProg = compiledProgram(step, device);
+  let carry = init.map((b) => pool.retain(b));
+  let go = readPred(pool, compiledProgram(first, device).runBuffers([...cc, ...carry], pool)[0]);
+  const ins = [...cc, ...bc, ...carry];
+  while (go) {
+    const outs = stepProg.runBuffers(ins, pool);
+    releaseAll(pool, carry);
+    carry = outs.slice(0, -1);
+    for (let k = 0; k < carry.length; k++) ins[nc + nb + k] = carry[k];
+    go = readPred(pool, outs[outs.length - 1]);
+  }
+  return carry;
 }
 
-/** The array under another (weak/strong, reshaped) aval, the old reference released. */
-function retype(a: Array, aval: ShapedArray): Array {
-  const b = a.withAval(aval);
-  a.dispose();
-  return b;
+/** `while` on concrete operands. */
+export function runWhileCompiled(args: readonly Value[], p: Params, device: Device): Array[] {
+  return onArrays(args, device, (p.body_jaxpr as ClosedJaxpr).outAvals, (pool, bufs) => whileBuffers(pool, bufs, p));
 }
 
 // ---- scan ---------------------------------------------------------------------------------------------
@@ -198,10 +198,14 @@ function concatJaxpr(avals: readonly ShapedArray[]): ClosedJaxpr {
  * Stacks pooled ys (each of aval `aval`) along a new leading axis: compiled concatenations of a
  * few buffers at a time (a WebGPU kernel binds each input), then of those blocks, and so on.
  */
-function stackBuffers(pool: BufferPool, ys: Buffer[], aval: ShapedArray, length: number): Array {
-  const stacked = aval.update({ shape: [length, ...aval.shape] });
+function stackBuffers(pool: BufferPool, ys: Buffer[], aval: ShapedArray, length: number): Buffer {
   const device = pool.device;
-  if (!ys.length) return retype(toArray(stackLeading([], aval, length), device), stacked);
+  if (!ys.length) {
+    const empty = toArray(stackLeading([], aval, length), device);
+    const buf = pool.adopt(empty);
+    empty.dispose();
+    return buf;
+  }
   const fanIn = device.platform === "cpu" ? 64 : 8;
   // Each y is a block of one row: the same buffer read as [1, ...shape].
   let level = ys.map((buf) => ({ buf, rows: 1 }));
@@ -220,54 +224,64 @@ function stackBuffers(pool: BufferPool, ys: Buffer[], aval: ShapedArray, length:
     }
     level = next;
   }
-  return pool.toArray(level[0].buf, stacked);
+  return level[0].buf;
 }
 
-/** `scan` on concrete operands: the compiled step per iteration, nothing read back. */
-export function runScanCompiled(args: readonly Value[], p: Params, device: Device): Array[] {
+/** `scan` over pooled buffers (borrowed): the compiled step per iteration, nothing read back. */
+function scanBuffers(pool: BufferPool, bufs: readonly Buffer[], inAvals: readonly ShapedArray[], p: Params): Buffer[] {
   const body = p.jaxpr as ClosedJaxpr;
+  const device = pool.device;
   const [nConsts, nCarry, length] = [p.num_consts as number, p.num_carry as number, p.length as number];
   const yAvals = body.outAvals.slice(nCarry);
-  const carryAvals = body.outAvals.slice(0, nCarry);
-  const pool = new BufferPool(device);
-  const bufs = pooled(args, device, pool);
   const ys: Buffer[][] = yAvals.map(() => []);
-  return guarded(pool, () => {
-    const [consts, init, xs] = splitList(bufs, [nConsts, nCarry]);
-    let carry = init;
-    if (length > 0) {
-      const prog = compiledProgram(scanStepOf(p, args.slice(nConsts + nCarry).map(getAval)), device);
-      const start = Array.scalar(p.reverse ? length - 1 : 0, "int32", false, device);
-      const index = xs.length ? pooled([start], device, pool) : [];
-      start.dispose();
-      const ins = [...consts, ...carry, ...xs, ...index];
-      const [carryAt, indexAt] = [nConsts, nConsts + nCarry + xs.length];
-      for (let n = 0; n < length; n++) {
-        const outs = prog.runBuffers(ins, pool);
-        releaseAll(pool, [...carry, ...ins.slice(indexAt)]);
-        carry = outs.slice(0, nCarry);
-        for (let k = 0; k < nCarry; k++) ins[carryAt + k] = carry[k];
-        for (let k = 0; k < yAvals.length; k++) ys[k].push(outs[nCarry + k]);
-        if (index.length) ins[indexAt] = outs[outs.length - 1];
-      }
-      if (index.length) pool.release(ins[indexAt]);
+  const [consts, init, xs] = splitList(bufs, [nConsts, nCarry]);
+  let carry = init.map((b) => pool.retain(b));
+  if (length > 0) {
+    const prog = compiledProgram(scanStepOf(p, inAvals.slice(nConsts + nCarry)), device);
+    const start = Array.scalar(p.reverse ? length - 1 : 0, "int32", false, device);
+    const index = xs.length ? pooled([start], device, pool) : [];
+    start.dispose();
+    const ins = [...consts, ...carry, ...xs, ...index];
+    const [carryAt, indexAt] = [nConsts, nConsts + nCarry + xs.length];
+    for (let n = 0; n < length; n++) {
+      const outs = prog.runBuffers(ins, pool);
+      releaseAll(pool, [...carry, ...ins.slice(indexAt)]);
+      carry = outs.slice(0, nCarry);
+      for (let k = 0; k < nCarry; k++) ins[carryAt + k] = carry[k];
+      for (let k = 0; k < yAvals.length; k++) ys[k].push(outs[nCarry + k]);
+      if (index.length) ins[indexAt] = outs[outs.length - 1];
     }
-    releaseAll(pool, [...consts, ...xs]);
-    // Reversed scans produced their ys last-first.
-    if (p.reverse) ys.forEach((l) => l.reverse());
-    return [...carry.map((c, i) => pool.toArray(c, carryAvals[i])), ...ys.map((l, k) => stackBuffers(pool, l, yAvals[k], length))];
-  });
+    if (index.length) pool.release(ins[indexAt]);
+  }
+  // Reversed scans produced their ys last-first.
+  if (p.reverse) ys.forEach((l) => l.reverse());
+  return [...carry, ...ys.map((l, k) => stackBuffers(pool, l, yAvals[k], length))];
+}
+
+/** `scan` on concrete operands. */
+export function runScanCompiled(args: readonly Value[], p: Params, device: Device): Array[] {
+  const body = p.jaxpr as ClosedJaxpr;
+  const n = p.num_carry as number;
+  const outAvals = [...body.outAvals.slice(0, n), ...body.outAvals.slice(n).map((a) => a.update({ shape: [p.length as number, ...a.shape] }))];
+  return onArrays(args, device, outAvals, (pool, bufs) => scanBuffers(pool, bufs, args.map(getAval), p));
 }
 
 // ---- cond ---------------------------------------------------------------------------------------------
 
+/** A branch over pooled buffers (borrowed). */
+const branchBuffers = (pool: BufferPool, bufs: readonly Buffer[], branch: ClosedJaxpr): Buffer[] =>
+  compiledProgram(canonicalJaxpr(branch), pool.device).runBuffers(bufs, pool);
+
 /** `cond` on concrete operands with the branch index known: the branch's compiled program. */
 export function runBranchCompiled(branch: ClosedJaxpr, args: readonly Value[], device: Device): Array[] {
-  const pool = new BufferPool(device);
-  const bufs = pooled(args, device, pool);
-  return guarded(pool, () => {
-    const outs = compiledProgram(canonicalJaxpr(branch), device).runBuffers(bufs, pool);
-    releaseAll(pool, bufs);
-    return outs.map((o, i) => pool.toArray(o, branch.outAvals[i]));
-  });
+  return onArrays(args, device, branch.outAvals, (pool, bufs) => branchBuffers(pool, bufs, branch));
 }
+
+// Loops and conds inside compiled loop bodies run on the body's buffers directly.
+registerBufferStep("while", (pool, ins, _avals, p) => whileBuffers(pool, ins, p));
+registerBufferStep("scan", (pool, ins, avals, p) => scanBuffers(pool, ins, avals, p));
+registerBufferStep("cond", (pool, [index, ...ops], _avals, p) => {
+  const branches = p.branches as ClosedJaxpr[];
+  const i = Number(pool.device.backend.read(index, "int32", 1)[0]);
+  return branchBuffers(pool, ops, branches[Math.min(Math.max(i, 0), branches.length - 1)]);
+});

@@ -102,6 +102,25 @@ for (const device of testDevices()) {
         assertClose(ys, fx.nested.ys, { rtol: 2e-5, atol: 1e-5 });
       });
 
+      it("a while_loop (some zero-trip) and a cond forwarding its operand inside a scan body", () => {
+        const xs = [5, 0, 7, 20, 3, 3, 11, 40, 2, 9];
+        const f = run((c0: Value, xsv: Value) => lax.scan((c: Value, x: Value): [Value, Value] => {
+          const m = lax.whileLoop((v: Value) => lax.lt(v, x), (v: Value) => lax.add(v, 3), c);
+          const y = lax.cond(lax.eq(lax.rem(x, 2), 0), (u: Value) => u, (u: Value) => lax.mul(u, 2), m) as Value;
+          return [y, y];
+        }, c0, xsv));
+        const want: number[] = [];
+        let c = 1;
+        for (const x of xs) {
+          while (c < x) c += 3;
+          if (x % 2 !== 0) c *= 2;
+          want.push(c);
+        }
+        const [last, ys] = f(f32s(1, device), Array.fromHost(xs, [10], "float32", { device })) as [Array, Array];
+        assert.deepEqual(ys.toNumbers(), want);
+        assert.equal(last.item(), want[9]);
+      });
+
       it("cond inside a fori_loop body picks its branch every iteration", () => {
         assertClose(run(condLoop)(x()), fx.cond_loop, LOOSE);
       });
