@@ -276,6 +276,48 @@ for (const device of testDevices()) {
       assert.deepEqual(calls, ["b", "b", "b"], "a body with another callback is another program");
     });
 
+    // Under jit, so that every intermediate has an owner (eager code drops values to the garbage collector).
+    it("jitted loops free every buffer they allocate (only the results remain, until disposed)", () => {
+      const be = device.backend;
+      const [alloc, free] = [be.alloc, be.free];
+      const live = new Set<unknown>();
+      const programs: Record<string, (v: Value) => unknown> = {
+        fori: foriElementwise,
+        while: (v) => halving(i32(0, device), v),
+        "scan with ys": (v) => cumsum(false)(f32s(0, device), v),
+        "cond and while in a scan": (v) => lax.scan((c: Value, x: Value): [Value, Value] => {
+          const m = lax.whileLoop((u: Value) => lax.lt(u, x), (u: Value) => lax.add(u, 0.75), c);
+          const y = lax.cond(lax.gt(x, 0), (u: Value) => u, (u: Value) => lax.neg(u), m) as Value;
+          return [y, lax.mul(y, 2)];
+        }, f32s(-2, device), v),
+      };
+      for (const [name, f] of Object.entries(programs)) {
+        const g = jit(f);
+        const arg = x();
+        const warm = g(arg) as Array | Array[];
+        [warm].flat(3).forEach((a) => (a as Array).dispose());
+        be.alloc = (bytes: number) => {
+          const b = alloc.call(be, bytes);
+          live.add(b);
+          return b;
+        };
+        be.free = (b) => {
+          live.delete(b);
+          free.call(be, b);
+        };
+        try {
+          const outs = [g(arg) as Array | Array[]].flat(3) as Array[];
+          assert.ok(live.size <= outs.length, `${name}: ${live.size} buffers live for ${outs.length} results`);
+          outs.forEach((a) => a.dispose());
+          assert.equal(live.size, 0, `${name}: buffers left after the results are disposed`);
+        } finally {
+          be.alloc = alloc;
+          be.free = free;
+          live.clear();
+        }
+      }
+    });
+
     it("an eager while_loop runs its predicate and body as one compiled step", () => {
       const d0 = device.backend.stats.dispatches;
       const [k] = halving(i32(0, device), x());
