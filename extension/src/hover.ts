@@ -8,6 +8,7 @@
 import * as vscode from "vscode";
 import type { JaxControllers } from "./controller.js";
 import { evaluate, pyStr } from "./evaluate.js";
+import { wrapFormula } from "./formula.js";
 
 export interface DerivativeInfo {
   name: string;
@@ -43,8 +44,8 @@ export function hoverMarkdown(info: DerivativeInfo): vscode.MarkdownString {
     md.appendText(`${info.name}: ${info.error.split("\n")[0]}`);
     return md;
   }
-  md.appendCodeblock(info.formula.join("\n"), "text");
-  if (info.second?.length) md.appendCodeblock(info.second.join("\n"), "text");
+  md.appendCodeblock(info.formula.flatMap((l) => wrapFormula(l)).join("\n"), "text");
+  if (info.second?.length) md.appendCodeblock(info.second.flatMap((l) => wrapFormula(l)).join("\n"), "text");
   if (info.jaxpr) {
     md.appendMarkdown("\n**jaxpr**\n");
     md.appendCodeblock(info.jaxpr, "text");

@@ -3,6 +3,7 @@
 import * as assert from "node:assert/strict";
 import * as vscode from "vscode";
 import { openNotebook, runCells } from "./util.js";
+import { wrapFormula } from "../../src/formula.js";
 
 const POST = "import jax.numpy as jnp\ndef func(x):\n    return jnp.exp(-x ** 2) * jnp.cos(jnp.exp(x ** 2))\n";
 
@@ -24,6 +25,16 @@ describe("hovers and benchmarks", () => {
     const two = await hoverText(doc.cellAt(1).document, 0, 4);
     assert.match(two, /∂g\/∂a = b²·cos\(a\)/);
     assert.match(two, /∂g\/∂b = 2b·sin\(a\)/);
+  });
+
+  it("breaks long formula lines before top-level terms, and where-lines after their commas", () => {
+    const second = "func″(x) = −2v − 4x²·w·u − 2w·p − 2x·(−2x·w − 2x·u·v)·p";
+    assert.deepEqual(wrapFormula(second), ["func″(x) = −2v − 4x²·w·u − 2w·p", "           − 2x·(−2x·w − 2x·u·v)·p"]);
+    assert.deepEqual(wrapFormula("where u = e^(x²), v = sin(u), w = cos(u), p = e^(−x²)"), ["where u = e^(x²), v = sin(u), w = cos(u),", "      p = e^(−x²)"]);
+    assert.deepEqual(wrapFormula("f′(x) = 2x"), ["f′(x) = 2x"]);
+    // A term too long for a line stays whole rather than being cut inside its parentheses.
+    const long = `g′(x) = (${"a + ".repeat(20)}b)`;
+    assert.deepEqual(wrapFormula(long), [long]);
   });
 
   it("benchmarks a function with the four methods of the post", async () => {
