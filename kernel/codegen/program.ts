@@ -26,8 +26,10 @@ export const programStats = { compiled: 0 };
 /**
  * A primitive that runs on pooled buffers inside `runBuffers` (control flow: a loop or cond in a
  * loop body), sparing array objects. Its inputs are borrowed; each output carries one reference.
+ * `used` tells which outputs the program reads (an unused one may hold anything: a loop may skip
+ * computing it, as JAX's dead-code elimination of loop carries does).
  */
-export type BufferStep = (pool: BufferPool, ins: readonly Buffer[], inAvals: readonly ShapedArray[], params: Params) => Buffer[];
+export type BufferStep = (pool: BufferPool, ins: readonly Buffer[], inAvals: readonly ShapedArray[], params: Params, used: readonly boolean[]) => Buffer[];
 const bufferSteps = new Map<string, BufferStep>();
 
 export function registerBufferStep(primitive: string, run: BufferStep): void {
@@ -102,6 +104,8 @@ export class Program {
   private readonly steps: CompiledStep[];
   /** For each step, the slots whose last use it is (released after it runs). */
   private readonly frees: number[][];
+  /** For each step, which of its outputs a later step or the program's results read. */
+  private readonly used: boolean[][];
   private readonly keep: Set<number>;
   /** Slots whose buffers a run does not own: inputs and constants. */
   private readonly borrowed: Set<number>;
@@ -118,6 +122,9 @@ export class Program {
       for (const x of s.inputs) if (typeof x === "number") last.set(x, i);
       for (const x of s.outputs) if (!last.has(x)) last.set(x, i);
     });
+    const read = new Set<number>(fused.outputs.filter((o): o is number => typeof o === "number"));
+    for (const st of this.steps) for (const x of st.inputs) if (typeof x === "number") read.add(x);
+    this.used = this.steps.map((st) => st.outputs.map((o) => read.has(o)));
     this.frees = this.steps.map(() => []);
     for (const [slot, i] of last) if (!this.keep.has(slot)) this.frees[i].push(slot);
   }
@@ -170,7 +177,7 @@ export class Program {
         if (!s.empty) be.dispatch(s.exe, s.inputs.map((x) => env[x]!), outs);
       } else if (bufferSteps.has(s.primitive)) {
         const ins = s.inputs.map((x) => (x instanceof Lit ? pool.take(literalBuffer(x, device)) : claim(env[x]!, x)));
-        const outs = bufferSteps.get(s.primitive)!(pool, ins, s.inputs.map((x) => (x instanceof Lit ? x.aval : fused.slotAvals[x])), s.params);
+        const outs = bufferSteps.get(s.primitive)!(pool, ins, s.inputs.map((x) => (x instanceof Lit ? x.aval : fused.slotAvals[x])), s.params, this.used[i]);
         s.outputs.forEach((o, j) => (env[o] = outs[j]));
         ins.forEach((b) => pool.release(b));
       } else {
@@ -218,6 +225,21 @@ export class Program {
     });
   }
 
+  /** A buffer-level step inside `run`: the arrays' buffers lent through a pool of its own. */
+  private runBufferStep(s: Extract<Step, { kind: "prim" }>, i: number, env: (Array | undefined)[]): void {
+    const { fused, device } = this;
+    const pool = new BufferPool(device);
+    try {
+      const ins = s.inputs.map((x) => (x instanceof Lit ? pool.take(literalBuffer(x, device)) : pool.adopt(env[x]!)));
+      const outs = bufferSteps.get(s.primitive)!(pool, ins, s.inputs.map((x) => (x instanceof Lit ? x.aval : fused.slotAvals[x])), s.params, this.used[i]);
+      ins.forEach((b) => pool.release(b));
+      s.outputs.forEach((o, j) => (env[o] = pool.toArray(outs[j], fused.slotAvals[o])));
+    } catch (e) {
+      pool.drain();
+      throw e;
+    }
+  }
+
   /** Runs the program on arrays already on this program's device. */
   run(args: readonly Array[]): Array[] {
     const { fused, device } = this;
@@ -234,6 +256,8 @@ export class Program {
           outs.push(a.buffer);
         }
         if (!s.empty) device.backend.dispatch(s.exe, s.inputs.map((x) => env[x]!.buffer), outs);
+      } else if (bufferSteps.has(s.primitive)) {
+        this.runBufferStep(s, i, env);
       } else {
         const ins: Value[] = s.inputs.map((x) => (x instanceof Lit ? new TypedScalar(x.val, x.aval.dtype, x.aval.weakType) : env[x]!));
         const outs = bind(s.primitive, ins, s.params);

@@ -9,8 +9,9 @@
  * binds the loop) run the same way.
  */
 
-import { type Params, type Value, TypedScalar, getAval } from "../ir/core.js";
-import { type ClosedJaxpr, traceToJaxpr } from "../ir/jaxpr.js";
+import { type Params, type Value, TypedScalar, getAval, rulesOf } from "../ir/core.js";
+import { ClosedJaxpr, Jaxpr, traceToJaxpr } from "../ir/jaxpr.js";
+import { dceJaxpr } from "../ad/partial_eval.js";
 import { ShapedArray } from "../ir/shape.js";
 import { Array } from "../backend/array.js";
 import type { Device } from "../backend/device.js";
@@ -162,20 +163,63 @@ function indexLeading(x: Value, i: Value, aval: ShapedArray): Value {
   return reshape(dynamicSlice(x, [i, ...rest.map(() => i32(0))], [1, ...rest], false), rest);
 }
 
-/** (consts, carry, xs, i) -> (carry', ys, i ± 1) with x = xs[i]; without xs no index. */
+/**
+ * The carries a scan must compute for the outputs in use (JAX's scan dead-code elimination): those
+ * used, and those the body reads to compute them or its ys or its effects, to a fixpoint. A
+ * fori_loop whose body ignores the index drops the counter this way.
+ */
+function liveCarries(body: ClosedJaxpr, nConsts: number, nCarry: number, used: readonly boolean[]): boolean[] {
+  let byUse = liveCache.get(body);
+  if (!byUse) liveCache.set(body, (byUse = new Map()));
+  const key = used.map(Number).join("");
+  const cached = byUse.get(key);
+  if (cached) return cached;
+  // Equations with effects in nested jaxprs are not known to dceJaxpr: such bodies keep every carry.
+  let live: boolean[] = hasEffects(body.jaxpr) ? used.slice(0, nCarry).map(() => true) : used.slice(0, nCarry);
+  const ys = body.outAvals.slice(nCarry).map(() => true);
+  for (;;) {
+    const { usedInputs } = dceJaxpr(body.jaxpr, [...live, ...ys]);
+    const next: boolean[] = live.map((l, k) => l || usedInputs[nConsts + k]);
+    if (next.every((l, k) => l === live[k])) break;
+    live = next;
+  }
+  byUse.set(key, live);
+  return live;
+}
+const liveCache = new WeakMap<ClosedJaxpr, Map<string, boolean[]>>();
+
+/** Whether a jaxpr (or one nested in its equations' params) has an effectful equation. */
+function hasEffects(j: Jaxpr): boolean {
+  const sub = (x: unknown): boolean =>
+    x instanceof ClosedJaxpr ? hasEffects(x.jaxpr) : x instanceof Jaxpr ? hasEffects(x) : globalThis.Array.isArray(x) && x.some(sub);
+  return j.eqns.some((e) => rulesOf(e.primitive).effectful || Object.values(e.params).some(sub));
+}
+
+/** The body without its dead carries (their inputs are unread once the outputs are dropped). */
+function pruneCarries(body: ClosedJaxpr, nConsts: number, live: readonly boolean[]): ClosedJaxpr {
+  const nCarry = live.length;
+  const { jaxpr } = dceJaxpr(body.jaxpr, [...live, ...body.outAvals.slice(nCarry).map(() => true)], true);
+  const invars = jaxpr.invars.filter((_, i) => i < nConsts || i >= nConsts + nCarry || live[i - nConsts]);
+  return new ClosedJaxpr(new Jaxpr(jaxpr.constvars, invars, jaxpr.eqns, jaxpr.outs), body.consts);
+}
+
+/** (consts, live carry, xs, i) -> (carry', ys, i ± 1) with x = xs[i]; without xs no index. */
 const scanSteps = new WeakMap<ClosedJaxpr, Map<string, ClosedJaxpr>>();
 
-function scanStepOf(p: Params, xsAvals: readonly ShapedArray[]): ClosedJaxpr {
-  const body = canonicalJaxpr(p.jaxpr as ClosedJaxpr);
-  const [nConsts, nCarry] = [p.num_consts as number, p.num_carry as number];
-  if (!xsAvals.length) return body;
-  let byKey = scanSteps.get(body);
-  if (!byKey) scanSteps.set(body, (byKey = new Map()));
-  const key = `${String(p.reverse)}|${xsAvals.map((a) => a.key()).join(",")}`;
+function scanStepOf(p: Params, xsAvals: readonly ShapedArray[], live: readonly boolean[]): ClosedJaxpr {
+  const full = canonicalJaxpr(p.jaxpr as ClosedJaxpr);
+  const nConsts = p.num_consts as number;
+  const pruned = !live.every((l) => l);
+  if (!xsAvals.length && !pruned) return full;
+  let byKey = scanSteps.get(full);
+  if (!byKey) scanSteps.set(full, (byKey = new Map()));
+  const key = `${String(p.reverse)}|${live.map(Number).join("")}|${xsAvals.map((a) => a.key()).join(",")}`;
   let step = byKey.get(key);
   if (step) return step;
+  const body = pruned ? pruneCarries(full, nConsts, live) : full;
+  const nCarry = live.filter((l) => l).length;
   const [constAvals, carryAvals] = splitList(body.inAvals, [nConsts, nCarry]);
-  step = traceToJaxpr((...vals) => {
+  step = !xsAvals.length ? body : traceToJaxpr((...vals) => {
     const [consts, carry, xs, [i]] = splitList(vals, [nConsts, nCarry, xsAvals.length]);
     const outs = callJaxpr(body, [...consts, ...carry, ...xs.map((x, k) => indexLeading(x, i, xsAvals[k]))]);
     return [...outs, p.reverse ? sub(i, i32(1)) : add(i, i32(1))];
@@ -227,17 +271,22 @@ function stackBuffers(pool: BufferPool, ys: Buffer[], aval: ShapedArray, length:
   return level[0].buf;
 }
 
-/** `scan` over pooled buffers (borrowed): the compiled step per iteration, nothing read back. */
-function scanBuffers(pool: BufferPool, bufs: readonly Buffer[], inAvals: readonly ShapedArray[], p: Params): Buffer[] {
+/**
+ * `scan` over pooled buffers (borrowed): the compiled step per iteration, nothing read back.
+ * Carries no used output needs are not computed (their outputs hold their initial values).
+ */
+function scanBuffers(pool: BufferPool, bufs: readonly Buffer[], inAvals: readonly ShapedArray[], p: Params, used?: readonly boolean[]): Buffer[] {
   const body = p.jaxpr as ClosedJaxpr;
   const device = pool.device;
-  const [nConsts, nCarry, length] = [p.num_consts as number, p.num_carry as number, p.length as number];
-  const yAvals = body.outAvals.slice(nCarry);
+  const [nConsts, nCarryAll, length] = [p.num_consts as number, p.num_carry as number, p.length as number];
+  const live = used ? liveCarries(canonicalJaxpr(body), nConsts, nCarryAll, used) : body.outAvals.slice(0, nCarryAll).map(() => true);
+  const nCarry = live.filter((l) => l).length;
+  const yAvals = body.outAvals.slice(nCarryAll);
   const ys: Buffer[][] = yAvals.map(() => []);
-  const [consts, init, xs] = splitList(bufs, [nConsts, nCarry]);
-  let carry = init.map((b) => pool.retain(b));
+  const [consts, initAll, xs] = splitList(bufs, [nConsts, nCarryAll]);
+  let carry = initAll.filter((_, k) => live[k]).map((b) => pool.retain(b));
   if (length > 0) {
-    const prog = compiledProgram(scanStepOf(p, inAvals.slice(nConsts + nCarry)), device);
+    const prog = compiledProgram(scanStepOf(p, inAvals.slice(nConsts + nCarryAll), live), device);
     const start = Array.scalar(p.reverse ? length - 1 : 0, "int32", false, device);
     const index = xs.length ? pooled([start], device, pool) : [];
     start.dispose();
@@ -255,7 +304,9 @@ function scanBuffers(pool: BufferPool, bufs: readonly Buffer[], inAvals: readonl
   }
   // Reversed scans produced their ys last-first.
   if (p.reverse) ys.forEach((l) => l.reverse());
-  return [...carry, ...ys.map((l, k) => stackBuffers(pool, l, yAvals[k], length))];
+  let j = 0;
+  const carries = initAll.map((b, k) => (live[k] ? carry[j++] : pool.retain(b)));
+  return [...carries, ...ys.map((l, k) => stackBuffers(pool, l, yAvals[k], length))];
 }
 
 /** `scan` on concrete operands. */
@@ -279,7 +330,7 @@ export function runBranchCompiled(branch: ClosedJaxpr, args: readonly Value[], d
 
 // Loops and conds inside compiled loop bodies run on the body's buffers directly.
 registerBufferStep("while", (pool, ins, _avals, p) => whileBuffers(pool, ins, p));
-registerBufferStep("scan", (pool, ins, avals, p) => scanBuffers(pool, ins, avals, p));
+registerBufferStep("scan", (pool, ins, avals, p, used) => scanBuffers(pool, ins, avals, p, used));
 registerBufferStep("cond", (pool, [index, ...ops], _avals, p) => {
   const branches = p.branches as ClosedJaxpr[];
   const i = Number(pool.device.backend.read(index, "int32", 1)[0]);
