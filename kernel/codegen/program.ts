@@ -142,11 +142,6 @@ export class Program {
     return this.fused.steps.filter((s) => s.kind === "kernel").length;
   }
 
-  /** Whether every step is a kernel (no primitive step needs arrays). */
-  get kernelsOnly(): boolean {
-    return this.steps.every((s) => s.kind === "kernel");
-  }
-
   private constArrays?: Array[];
 
   /**
