@@ -169,7 +169,7 @@ describe("jaxnb run: Python programs", function () {
     assert.equal(readFileSync(bad, "utf8"), "{ not json", "the input is left alone");
     const help = await runCli(["--help"]);
     assert.equal(help.code, 0);
-    assert.match(help.stdout, /Usage: jaxnb run FILE \[--out EXECUTED\.jaxnb\] \[--html REPORT\.html\]/);
+    assert.match(help.stdout, /Usage: jaxnb run FILE \[--platform cpu\|webgpu\] \[--out EXECUTED\.jaxnb\] \[--html REPORT\.html\]/);
   });
 
   it("runs a notebook, keeping what it does not execute, and writes nbformat 4 with outputs", async () => {
