@@ -171,7 +171,9 @@ export function typedScalar(value: number | boolean | TypedScalar, dtype: DType,
 export function asarray(x: ArrayLike, opts: { dtype?: DTypeLike | null } = {}): JaxValue {
   const want = opts.dtype == null ? null : dtypeArg(opts.dtype);
   if (x instanceof JaxValue) {
-    if (x instanceof TypedScalar) return toArrayValue(x);
+    // A Python float arrives as a weak TypedScalar: a requested dtype makes it strong, as JAX's
+    // `jnp.asarray(1.0, dtype=jnp.float32)` and so `jnp.float32(1.0)` are.
+    if (x instanceof TypedScalar) return want === null ? toArrayValue(x) : toArrayValue(typedScalar(x, want, false));
     return want === null ? x : (convert(x, want, false) as JaxValue);
   }
   if (typeof x === "number" || typeof x === "boolean") {

@@ -80,7 +80,7 @@ def _list_value(x):
     if got is None:
         return to_js([to_value(e) for e in x])
     shape, kinds = got
-    if "float" not in kinds and kinds:
+    if "float" not in kinds:
         return to_js(x)
     return B.fromHost(to_js([float(v) for v in flat]), to_js(list(shape)), _canonical("float64"), False)
 
