@@ -113,6 +113,10 @@ describe("VS Code UI (code-server, Chromium): the post's notebook", function () 
     await waitFor("the extension's status-bar item", async () => (await page.locator(".statusbar-item", { hasText: /^JAX/ }).count()) > 0, 90_000);
   });
 
+  afterEach(async function () {
+    if (this.currentTest?.state === "failed") await shot(page, `failed-${this.currentTest.title.slice(0, 40).replace(/\W+/g, "-")}`).catch(() => undefined);
+  });
+
   after(async () => {
     await browser?.close().catch(() => undefined);
     await server?.stop();
