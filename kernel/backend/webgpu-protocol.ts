@@ -39,6 +39,8 @@ export interface PoolStats {
   readonly reused: number;
   readonly live: number;
   readonly pooledBytes: number;
+  /** Bind groups created (a dispatch that finds one cached creates none). */
+  readonly bindGroups: number;
 }
 
 /** What the GPU thread reports once its device exists. */

@@ -222,6 +222,7 @@ let nextSerial = 0;
  */
 const bindGroups = new Map<string, GPUBindGroup>();
 const BIND_GROUP_CACHE = 4096;
+let bindGroupsCreated = 0;
 
 function dispatch(pid: number, bindings: readonly number[], x: number, y: number): void {
   const p = pipelines.get(pid);
@@ -243,6 +244,7 @@ function dispatch(pid: number, bindings: readonly number[], x: number, y: number
     if (bindGroups.size >= BIND_GROUP_CACHE) bindGroups.clear();
     bg = device.createBindGroup({ layout: p.layout, entries });
     bindGroups.set(key, bg);
+    bindGroupsCreated++;
   }
   if (!pass) pass = openEncoder().beginComputePass();
   pass.setPipeline(p.pipeline);
@@ -326,7 +328,7 @@ function run(c: Command): Promise<void> | void {
         (e) => answer({ error: `WebGPU readback failed: ${message(e)}` }),
       );
     case "stats":
-      answer({ stats: { created, reused, live: live.size, pooledBytes } });
+      answer({ stats: { created, reused, live: live.size, pooledBytes, bindGroups: bindGroupsCreated } });
       return;
     case "sync": {
       submit();

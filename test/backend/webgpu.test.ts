@@ -128,6 +128,28 @@ describe("WebGPU backend: queued work", () => {
     assert.equal(after.live, before.live);
   });
 
+  it("bind groups are cached per (kernel, buffers): reused across calls, never stale after a free", () => {
+    const b = backend();
+    const n = 300;
+    const exe = b.compile(affine(n, 3));
+    const x = b.alloc(4 * n), y = b.alloc(4 * n);
+    b.write(x, bytesOf(new Float32Array(n).fill(1)));
+    const before = b.poolStats().bindGroups;
+    for (let i = 0; i < 20; i++) b.dispatch(exe, [x], [y]);
+    assert.deepEqual([...b.read(y, "float32", n)], new globalThis.Array(n).fill(3));
+    assert.ok(b.poolStats().bindGroups - before <= 1, "one bind group for 20 dispatches over the same buffers");
+    // A freed input's device buffer goes to a new array (another id): the dispatch must read the
+    // new array's contents through it, and a freed id must never resolve to a stale binding.
+    b.free(x);
+    const z = b.alloc(4 * n);
+    b.write(z, bytesOf(new Float32Array(n).fill(5)));
+    b.dispatch(exe, [z], [y]);
+    assert.deepEqual([...b.read(y, "float32", n)], new globalThis.Array(n).fill(15));
+    b.dispatch(exe, [x], [y]);
+    assert.throws(() => b.sync(), /does not exist/);
+    for (const v of [y, z]) b.free(v);
+  });
+
   it("the pipeline cache compiles a kernel source once", () => {
     const b = backend();
     const k = affine(10, 123, 4);
