@@ -19,9 +19,7 @@ import * as sh from "../kernel/sharding/index.js";
 import { Array as KArray } from "../kernel/backend/array.js";
 import { cpuDevices } from "../kernel/backend/device.js";
 import { jit } from "../kernel/jit/index.js";
-import type { Value } from "../kernel/ir/core.js";
-import * as lax from "../kernel/lax/index.js";
-import { f } from "./cases.js";
+import { f, fEager } from "./cases.js";
 
 interface Run {
   method: string;
@@ -80,24 +78,6 @@ function timeRounds(cases: { fn: () => unknown }[], repeats: number): { wall: nu
   return times;
 }
 
-/**
- * The post's function evaluated eagerly as CPython runs `jnp.exp(-x ** 2) * jnp.cos(jnp.exp(x ** 2))`:
- * each temporary is released as soon as it is used (reference counting), so its buffer is reused
- * by the next operation instead of waiting for the garbage collector.
- */
-function fEager(x: Value): Value {
-  const step = (op: (v: Value) => Value, v: Value): Value => {
-    const r = op(v);
-    (v as KArray).dispose();
-    return r;
-  };
-  const left = step(lax.exp, step(lax.neg, lax.integerPow(x, 2)));
-  const right = step(lax.cos, step(lax.exp, lax.integerPow(x, 2)));
-  const out = lax.mul(left, right);
-  (left as KArray).dispose();
-  (right as KArray).dispose();
-  return out;
-}
 
 function main(): void {
   const opts = parseArgs(process.argv.slice(2));
