@@ -7,7 +7,7 @@
  */
 
 import { type Params, type Value, bind, definePrimitive, getAval } from "../ir/core.js";
-import { ClosedJaxpr, Jaxpr, type JaxprEqn, Var, evalJaxpr } from "../ir/jaxpr.js";
+import { ClosedJaxpr, Jaxpr, type JaxprEqn, Var, eqnHasEffects, evalJaxpr } from "../ir/jaxpr.js";
 import { treeFlatten, treeUnflatten } from "../ir/pytree.js";
 import { UndefinedPrimal, Zero } from "../ir/rules.js";
 import { vmapJaxpr } from "../batching/jaxpr.js";
@@ -87,9 +87,12 @@ definePrimitive("remat2", {
 function splitRemat(jaxpr: Jaxpr, unknownIns: readonly boolean[], saveable: CheckpointPolicy) {
   const unknown = new Set<Var>(jaxpr.invars.filter((_, i) => unknownIns[i]));
   const saved = new Set<Var>();
+  const unknownEqns = new Set<JaxprEqn>();
   for (const e of jaxpr.eqns) {
-    if (e.inputs.some((x) => x instanceof Var && unknown.has(x))) e.outBinders.forEach((v) => unknown.add(v));
-    else if (saveable(e)) e.outBinders.forEach((v) => saved.add(v));
+    if (e.inputs.some((x) => x instanceof Var && unknown.has(x))) {
+      unknownEqns.add(e);
+      e.outBinders.forEach((v) => unknown.add(v));
+    } else if (saveable(e)) e.outBinders.forEach((v) => saved.add(v));
   }
   const outUnknowns = jaxpr.outs.map((o) => o instanceof Var && unknown.has(o));
 
@@ -102,7 +105,9 @@ function splitRemat(jaxpr: Jaxpr, unknownIns: readonly boolean[], saveable: Chec
   const residuals: Var[] = [];
   for (let i = jaxpr.eqns.length - 1; i >= 0; i--) {
     const e = jaxpr.eqns[i];
-    if (!e.outBinders.some((v) => need.has(v))) continue;
+    // An unknown equation with an effect (a debug print in a jvp'd cond) runs in the staged part.
+    const effect = unknownEqns.has(e) && eqnHasEffects(e.primitive, e.params);
+    if (!effect && !e.outBinders.some((v) => need.has(v))) continue;
     if (e.outBinders.every((v) => saved.has(v))) {
       residuals.push(...e.outBinders.filter((v) => need.has(v)));
       continue;
@@ -116,7 +121,8 @@ function splitRemat(jaxpr: Jaxpr, unknownIns: readonly boolean[], saveable: Chec
 
   // The known jaxpr: known outputs and residuals from the known inputs.
   const knownOuts = jaxpr.outs.filter((_, i) => !outUnknowns[i]);
-  const full = new Jaxpr([], jaxpr.invars, jaxpr.eqns, [...knownOuts, ...residuals]);
+  // Only known equations: dceJaxpr keeps effectful ones, which must not read unknown values.
+  const full = new Jaxpr([], jaxpr.invars, jaxpr.eqns.filter((e) => !unknownEqns.has(e)), [...knownOuts, ...residuals]);
   const { jaxpr: pruned } = dceJaxpr(full, full.outs.map(() => true), true);
   const known = new Jaxpr([], jaxpr.invars.filter((_, i) => !unknownIns[i]), pruned.eqns, pruned.outs);
   return { known, staged, outUnknowns, numKnownOuts: knownOuts.length, stagedUsesInput };

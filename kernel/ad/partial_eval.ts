@@ -10,7 +10,7 @@
 import {
   type Params, type Value, ConcreteArray, JaxValue, MainTrace, Trace, Tracer, TypedScalar, bind, fullLower, getAval, newMain, rulesOf,
 } from "../ir/core.js";
-import { type Atom, ClosedJaxpr, Jaxpr, JaxprEqn, Lit, Var, evalJaxpr, traceToJaxpr } from "../ir/jaxpr.js";
+import { type Atom, ClosedJaxpr, Jaxpr, JaxprEqn, Lit, Var, eqnHasEffects, evalJaxpr, traceToJaxpr } from "../ir/jaxpr.js";
 import { ShapedArray } from "../ir/shape.js";
 
 /** A value that is either known now or unknown (only its aval is). */
@@ -102,7 +102,7 @@ export class PartialEvalTrace extends Trace {
     const outs = avals.map((a) => new PartialEvalTracer(this, PartialVal.unknown(a), null));
     const recipe = new EqnRecipe(prim, ins, params, outs);
     for (const o of outs) o.recipe = recipe;
-    if (rulesOf(prim).effectful) this.effects.push(recipe);
+    if (eqnHasEffects(prim, params)) this.effects.push(recipe);
     return outs;
   }
 }
@@ -247,7 +247,7 @@ export function dceJaxpr(jaxpr: Jaxpr, usedOutputs: readonly boolean[], instanti
   const eqns: JaxprEqn[] = [];
   for (let i = jaxpr.eqns.length - 1; i >= 0; i--) {
     const e = jaxpr.eqns[i];
-    if (!e.outBinders.some((v) => live.has(v)) && !rulesOf(e.primitive).effectful) continue;
+    if (!e.outBinders.some((v) => live.has(v)) && !eqnHasEffects(e.primitive, e.params)) continue;
     eqns.push(e);
     for (const x of e.inputs) if (x instanceof Var) live.add(x);
   }

@@ -58,6 +58,29 @@ export class ClosedJaxpr {
   }
 }
 
+/**
+ * Whether an equation has an effect (JAX's `eqn.effects`): its primitive is effectful, or a jaxpr
+ * in its params (a cond's branches, a loop's body, a pjit's or custom_jvp's jaxpr) has one, at any
+ * depth. Dead-code elimination and partial evaluation keep such equations though nothing reads them.
+ */
+export function eqnHasEffects(primitive: string, params: Params): boolean {
+  return rulesOf(primitive).effectful === true || Object.values(params).some(paramHasEffects);
+}
+
+/** Whether any equation of a jaxpr has an effect (cached: jaxprs are immutable). */
+export function jaxprHasEffects(j: Jaxpr): boolean {
+  let r = effectsCache.get(j);
+  if (r === undefined) effectsCache.set(j, (r = j.eqns.some((e) => eqnHasEffects(e.primitive, e.params))));
+  return r;
+}
+const effectsCache = new WeakMap<Jaxpr, boolean>();
+
+function paramHasEffects(x: unknown): boolean {
+  if (x instanceof ClosedJaxpr) return jaxprHasEffects(x.jaxpr);
+  if (x instanceof Jaxpr) return jaxprHasEffects(x);
+  return globalThis.Array.isArray(x) && x.some(paramHasEffects);
+}
+
 /** Interprets a jaxpr by binding each equation's primitive on the current traces. */
 export function evalJaxpr(jaxpr: Jaxpr, consts: readonly Value[], args: readonly Value[]): Value[] {
   const env = new Map<Var, Value>();

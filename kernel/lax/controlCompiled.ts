@@ -9,7 +9,7 @@
  * binds the loop) run the same way.
  */
 
-import { type Params, type Value, TypedScalar, getAval, rulesOf } from "../ir/core.js";
+import { type Params, type Value, TypedScalar, getAval } from "../ir/core.js";
 import { ClosedJaxpr, Jaxpr, traceToJaxpr } from "../ir/jaxpr.js";
 import { dceJaxpr } from "../ad/partial_eval.js";
 import { ShapedArray } from "../ir/shape.js";
@@ -174,8 +174,8 @@ function liveCarries(body: ClosedJaxpr, nConsts: number, nCarry: number, used: r
   const key = used.map(Number).join("");
   const cached = byUse.get(key);
   if (cached) return cached;
-  // Equations with effects in nested jaxprs are not known to dceJaxpr: such bodies keep every carry.
-  let live: boolean[] = hasEffects(body.jaxpr) ? used.slice(0, nCarry).map(() => true) : used.slice(0, nCarry);
+  // dceJaxpr keeps effectful equations (nested ones too), so the carries they read stay live.
+  let live: boolean[] = used.slice(0, nCarry);
   const ys = body.outAvals.slice(nCarry).map(() => true);
   for (;;) {
     const { usedInputs } = dceJaxpr(body.jaxpr, [...live, ...ys]);
@@ -187,13 +187,6 @@ function liveCarries(body: ClosedJaxpr, nConsts: number, nCarry: number, used: r
   return live;
 }
 const liveCache = new WeakMap<ClosedJaxpr, Map<string, boolean[]>>();
-
-/** Whether a jaxpr (or one nested in its equations' params) has an effectful equation. */
-function hasEffects(j: Jaxpr): boolean {
-  const sub = (x: unknown): boolean =>
-    x instanceof ClosedJaxpr ? hasEffects(x.jaxpr) : x instanceof Jaxpr ? hasEffects(x) : globalThis.Array.isArray(x) && x.some(sub);
-  return j.eqns.some((e) => rulesOf(e.primitive).effectful || Object.values(e.params).some(sub));
-}
 
 /** The body without its dead carries (their inputs are unread once the outputs are dropped). */
 function pruneCarries(body: ClosedJaxpr, nConsts: number, live: readonly boolean[]): ClosedJaxpr {
