@@ -4,8 +4,7 @@
  * thread's event loop turns, and our callers (tests, the TS API, the Python thread) are
  * synchronous. Dispatches are recorded into one command encoder and submitted at the end of each
  * batch (or before a readback); freed buffers return to a pool by size class once the work that
- * used them has been submitted. Small arrays are chunks of shared slabs bound with dynamic
- * offsets, so that a fresh array costs neither a device buffer nor a bind group. Asynchronous errors (validation, out of memory, device lost) are
+ * used them has been submitted. Asynchronous errors (validation, out of memory, device lost) are
  * collected and handed to the caller at its next sync point.
  */
 
@@ -61,7 +60,6 @@ async function start(): Promise<AdapterInfo | null> {
       maxStorageBufferBindingSize: L.maxStorageBufferBindingSize,
       maxStorageBuffersPerShaderStage: L.maxStorageBuffersPerShaderStage,
       maxComputeWorkgroupStorageSize: L.maxComputeWorkgroupStorageSize,
-      maxDynamicStorageBuffersPerPipelineLayout: L.maxDynamicStorageBuffersPerPipelineLayout,
     },
   });
   device.addEventListener("uncapturederror", (ev) => errors.push(`WebGPU error: ${(ev as GPUUncapturedErrorEvent).error.message}`));
@@ -96,56 +94,25 @@ function scoped<T>(filter: GPUErrorFilter, what: () => string, f: () => T): T {
 // ---- buffers -------------------------------------------------------------------------------------
 
 const STORAGE = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
-/** Arrays of size classes up to this many bytes are chunks of slabs (one slab per size class). */
-const SLAB_CHUNK_MAX = 1 << 16;
-const SLAB_BYTES = 1 << 20;
 
-/**
- * Where an array lives: a whole buffer, or a chunk of a slab. A chunk object stands for its bytes
- * for as long as they exist, so the hazard tracking (`used`, `quarantine`) works on chunks.
- */
-interface Chunk {
-  readonly buf: GPUBuffer;
-  readonly offset: number;
-  /** The size class (the bytes this chunk spans). */
-  readonly size: number;
-  readonly slab: boolean;
-}
 interface Live {
-  readonly chunk: Chunk;
-  /** The bytes the caller asked for (the chunk itself is a size class, maybe larger). */
+  readonly buf: GPUBuffer;
+  /** The bytes the caller asked for (the buffer itself is a size class, maybe larger). */
   readonly bytes: number;
 }
 const live = new Map<number, Live>();
-/** Free whole buffers by size, and free slab chunks by size class. */
-const pool = new Map<number, Chunk[]>();
-const chunks = new Map<number, Chunk[]>();
+const pool = new Map<number, GPUBuffer[]>();
 let pooledBytes = 0;
 let created = 0;
 let reused = 0;
 /** Pool order, oldest first, for trimming. */
-const poolOrder: Chunk[] = [];
+const poolOrder: GPUBuffer[] = [];
 
-/** An array's place: a chunk of a slab when small (unless `whole`, a buffer of its own). */
-function allocChunk(bytes: number, whole = false): Chunk {
+function allocBuffer(bytes: number): GPUBuffer {
   const cls = sizeClass(bytes);
-  if (cls <= SLAB_CHUNK_MAX && !whole) {
-    // Dynamic offsets must be multiples of minStorageBufferOffsetAlignment.
-    const size = Math.max(cls, device.limits.minStorageBufferOffsetAlignment);
-    let free = chunks.get(size);
-    if (!free) chunks.set(size, (free = []));
-    const got = free.pop();
-    if (got) {
-      reused++;
-      return got;
-    }
-    created++;
-    const buf = scoped("out-of-memory", () => `WebGPU out of memory allocating ${SLAB_BYTES} bytes (a slab of ${size}-byte arrays)`, () => device.createBuffer({ size: SLAB_BYTES, usage: STORAGE }));
-    for (let off = size; off + size <= SLAB_BYTES; off += size) free.push({ buf, offset: off, size, slab: true });
-    return { buf, offset: 0, size, slab: true };
-  }
   const size = cls <= device.limits.maxBufferSize ? cls : Math.ceil(bytes / 16) * 16;
-  const got = pool.get(size)?.pop();
+  const free = pool.get(size);
+  const got = free?.pop();
   if (got) {
     reused++;
     pooledBytes -= size;
@@ -153,26 +120,21 @@ function allocChunk(bytes: number, whole = false): Chunk {
     return got;
   }
   created++;
-  const buf = scoped("out-of-memory", () => `WebGPU out of memory allocating ${bytes} bytes`, () => device.createBuffer({ size, usage: STORAGE }));
-  return { buf, offset: 0, size, slab: false };
+  return scoped("out-of-memory", () => `WebGPU out of memory allocating ${bytes} bytes`, () => device.createBuffer({ size, usage: STORAGE }));
 }
 
-function release(c: Chunk): void {
-  if (c.slab) {
-    chunks.get(c.size)!.push(c);
-    return;
-  }
-  let list = pool.get(c.size);
-  if (!list) pool.set(c.size, (list = []));
-  list.push(c);
-  poolOrder.push(c);
-  pooledBytes += c.size;
+function release(buf: GPUBuffer): void {
+  let list = pool.get(buf.size);
+  if (!list) pool.set(buf.size, (list = []));
+  list.push(buf);
+  poolOrder.push(buf);
+  pooledBytes += buf.size;
   while (pooledBytes > opts.poolBytes && poolOrder.length) {
     const old = poolOrder.shift()!;
     const l = pool.get(old.size)!;
     l.splice(l.indexOf(old), 1);
     pooledBytes -= old.size;
-    old.buf.destroy();
+    old.destroy();
     // Bind groups keep their buffers alive: drop those that may name this one.
     bindGroups.clear();
   }
@@ -190,10 +152,10 @@ let encoder: GPUCommandEncoder | null = null;
 let pass: GPUComputePassEncoder | null = null;
 /** Kernels recorded in the open encoder (named in validation errors). */
 let encoded: string[] = [];
-/** Chunks freed while the open encoder may still use them: pooled after it is submitted. */
-let quarantine: Chunk[] = [];
-/** Chunks the open encoder uses: writing one of them first submits the encoder. */
-const used = new Set<Chunk>();
+/** Buffers freed while the open encoder may still use them: pooled after it is submitted. */
+let quarantine: GPUBuffer[] = [];
+/** Buffers the open encoder uses: writing one of them first submits the encoder. */
+const used = new Set<GPUBuffer>();
 
 function openEncoder(): GPUCommandEncoder {
   encoder ??= device.createCommandEncoder();
@@ -223,23 +185,16 @@ interface Pipeline {
   readonly name: string;
   readonly pipeline: GPUComputePipeline;
   readonly layout: GPUBindGroupLayout;
-  /** Its bindings take dynamic offsets (few enough bindings for the device's limit). */
-  readonly dynamic: boolean;
 }
 const pipelines = new Map<number, Pipeline>();
 
 async function compile(pid: number, name: string, source: string, inputs: number, outputs: number): Promise<string | undefined> {
   const entries: GPUBindGroupLayoutEntry[] = [];
-  const dynamic = inputs + outputs <= device.limits.maxDynamicStorageBuffersPerPipelineLayout;
   for (let i = 0; i < inputs + outputs; i++) {
-    // Inputs and outputs may be chunks of one slab, and WebGPU forbids one buffer read-only and
-    // writable in one dispatch: with dynamic offsets every binding is "storage" (and the shader's
-    // read-only declarations become read_write, which the layout requires; the kernel only reads them).
-    entries.push({ binding: i, visibility: GPUShaderStage.COMPUTE, buffer: { type: i < inputs && !dynamic ? "read-only-storage" : "storage", hasDynamicOffset: dynamic } });
+    entries.push({ binding: i, visibility: GPUShaderStage.COMPUTE, buffer: { type: i < inputs ? "read-only-storage" : "storage" } });
   }
   device.pushErrorScope("validation");
-  const code = dynamic ? source.replace(/var<storage,\s*read>/g, "var<storage, read_write>") : source;
-  const module = device.createShaderModule({ code, label: name });
+  const module = device.createShaderModule({ code: source, label: name });
   const layout = device.createBindGroupLayout({ entries });
   try {
     const pipeline = await device.createComputePipelineAsync({
@@ -248,7 +203,7 @@ async function compile(pid: number, name: string, source: string, inputs: number
       label: name,
     });
     await device.popErrorScope();
-    pipelines.set(pid, { name, pipeline, layout, dynamic });
+    pipelines.set(pid, { name, pipeline, layout });
     return undefined;
   } catch (e) {
     await device.popErrorScope();
@@ -262,61 +217,27 @@ async function compile(pid: number, name: string, source: string, inputs: number
 const serial = new WeakMap<GPUBuffer, number>();
 let nextSerial = 0;
 /**
- * Bind groups by (pipeline, buffers, sizes, and offsets unless they are dynamic). Creating one
- * costs more than the dispatch itself on lavapipe; with slabs and dynamic offsets the arrays of
- * an eager loop share a few, and pooled buffers make the same combinations recur.
+ * Bind groups by (pipeline, buffers, sizes). Creating one costs more than the dispatch itself on
+ * lavapipe, and pooled buffers make the same combinations recur (an eager loop, a jitted call).
  */
 const bindGroups = new Map<string, GPUBindGroup>();
 const BIND_GROUP_CACHE = 4096;
 let bindGroupsCreated = 0;
-
-/**
- * All bindings of a dynamic-offset pipeline are writable, and WebGPU refuses two writable
- * bindings over the same bytes in one dispatch: an array bound a second time (`x * x`) is bound
- * through a copy made just before the dispatch.
- */
-function unaliased(c: Chunk, bindings: readonly number[], i: number): Chunk {
-  const lo = bindings[i + 1], hi = lo + bindings[i + 2];
-  for (let j = 0; j < i; j += 3) {
-    if (get(bindings[j]).chunk !== c || bindings[j + 1] >= hi || bindings[j + 1] + bindings[j + 2] <= lo) continue;
-    return copyOf(c);
-  }
-  return c;
-}
-
-/** A temporary copy of a chunk in a buffer of its own (WebGPU cannot copy within one buffer), freed after submit. */
-function copyOf(c: Chunk): Chunk {
-  const t = allocChunk(c.size, true);
-  endPass();
-  openEncoder().copyBufferToBuffer(c.buf, c.offset, t.buf, t.offset, c.size);
-  used.add(c).add(t);
-  quarantine.push(t);
-  return t;
-}
 
 function dispatch(pid: number, bindings: readonly number[], x: number, y: number): void {
   const p = pipelines.get(pid);
   if (!p) throw new Error(`WebGPU pipeline ${pid} does not exist`);
   let key = `${pid}`;
   const entries: GPUBindGroupEntry[] = [];
-  const offsets: number[] = [];
   for (let i = 0; i < bindings.length; i += 3) {
-    let c = get(bindings[i]).chunk;
-    const size = bindings[i + 2];
-    if (bindings[i + 1] + size > c.size) throw new Error(`binding ${i / 3} of kernel ${p.name} (${bindings[i + 1]}+${size} bytes) exceeds its buffer (${c.size} bytes)`);
-    if (p.dynamic) c = unaliased(c, bindings, i);
-    const offset = c.offset + bindings[i + 1];
-    used.add(c);
-    let sn = serial.get(c.buf);
-    if (sn === undefined) serial.set(c.buf, (sn = nextSerial++));
-    if (p.dynamic) {
-      key += `,${sn}:${size}`;
-      offsets.push(offset);
-      entries.push({ binding: i / 3, resource: { buffer: c.buf, offset: 0, size } });
-    } else {
-      key += `,${sn}:${offset}:${size}`;
-      entries.push({ binding: i / 3, resource: { buffer: c.buf, offset, size } });
-    }
+    const b = get(bindings[i]);
+    const offset = bindings[i + 1], size = bindings[i + 2];
+    if (offset + size > b.buf.size) throw new Error(`binding ${i / 3} of kernel ${p.name} (${offset}+${size} bytes) exceeds its buffer (${b.buf.size} bytes)`);
+    used.add(b.buf);
+    let sn = serial.get(b.buf);
+    if (sn === undefined) serial.set(b.buf, (sn = nextSerial++));
+    key += `,${sn}:${offset}:${size}`;
+    entries.push({ binding: i / 3, resource: { buffer: b.buf, offset, size } });
   }
   let bg = bindGroups.get(key);
   if (!bg) {
@@ -327,8 +248,7 @@ function dispatch(pid: number, bindings: readonly number[], x: number, y: number
   }
   if (!pass) pass = openEncoder().beginComputePass();
   pass.setPipeline(p.pipeline);
-  if (p.dynamic) pass.setBindGroup(0, bg, offsets);
-  else pass.setBindGroup(0, bg);
+  pass.setBindGroup(0, bg);
   pass.dispatchWorkgroups(x, y);
   encoded.push(p.name);
 }
@@ -337,12 +257,12 @@ function dispatch(pid: number, bindings: readonly number[], x: number, y: number
 const staging = new Map<number, GPUBuffer[]>();
 
 async function read(id: number, bytes: number): Promise<ArrayBuffer> {
-  const c = get(id).chunk;
+  const b = get(id);
   const size = Math.max(4, Math.ceil(bytes / 4) * 4);
   const cls = sizeClass(size);
   const buf = staging.get(cls)?.pop() ?? device.createBuffer({ size: cls, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
   endPass();
-  openEncoder().copyBufferToBuffer(c.buf, c.offset, buf, 0, size);
+  openEncoder().copyBufferToBuffer(b.buf, 0, buf, 0, size);
   submit();
   await settle();
   await buf.mapAsync(GPUMapMode.READ, 0, size);
@@ -371,31 +291,29 @@ async function settle(): Promise<void> {
 function run(c: Command): Promise<void> | void {
   switch (c[0]) {
     case "alloc": {
-      live.set(c[1], { chunk: allocChunk(c[2]), bytes: c[2] });
+      live.set(c[1], { buf: allocBuffer(c[2]), bytes: c[2] });
       return;
     }
     case "free": {
-      const b = get(c[1]).chunk;
+      const b = get(c[1]);
       live.delete(c[1]);
-      if (used.has(b)) quarantine.push(b);
-      else release(b);
+      if (used.has(b.buf)) quarantine.push(b.buf);
+      else release(b.buf);
       return;
     }
     case "write": {
       // writeBuffer runs before the open encoder's work: submit that first if it uses the
       // buffer. (A freed buffer the encoder used waits in quarantine, so fresh arrays never do.)
-      const b = get(c[1]).chunk;
+      const b = get(c[1]).buf;
       if (used.has(b)) submit();
-      device.queue.writeBuffer(b.buf, b.offset, c[2]);
+      device.queue.writeBuffer(b, 0, c[2]);
       return;
     }
     case "copy": {
       endPass();
-      const dst = get(c[2]).chunk;
-      let src = get(c[1]).chunk;
-      if (src.buf === dst.buf) src = copyOf(src);
+      const src = get(c[1]).buf, dst = get(c[2]).buf;
       used.add(src).add(dst);
-      openEncoder().copyBufferToBuffer(src.buf, src.offset, dst.buf, dst.offset, Math.ceil(c[3] / 4) * 4);
+      openEncoder().copyBufferToBuffer(src, 0, dst, 0, Math.ceil(c[3] / 4) * 4);
       encoded.push("copy");
       return;
     }
