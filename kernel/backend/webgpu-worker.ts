@@ -120,7 +120,25 @@ function allocBuffer(bytes: number): GPUBuffer {
     return got;
   }
   created++;
-  return scoped("out-of-memory", () => `WebGPU out of memory allocating ${bytes} bytes`, () => device.createBuffer({ size, usage: STORAGE }));
+  // One error scope covers the buffers a run of commands creates (a scope per buffer costs as
+  // much as the buffer): it closes before the next answer, so a failure is still reported there.
+  if (!allocated) device.pushErrorScope("out-of-memory");
+  (allocated ??= []).push(bytes);
+  return device.createBuffer({ size, usage: STORAGE });
+}
+
+/** Bytes of the buffers created under the open out-of-memory scope (null: no scope open). */
+let allocated: number[] | null = null;
+
+function closeAllocScope(): void {
+  if (!allocated) return;
+  const sizes = allocated;
+  allocated = null;
+  scopes.push(
+    device.popErrorScope().then((err) => {
+      if (err) errors.push(`WebGPU out of memory allocating ${sizes.length === 1 ? `${sizes[0]} bytes` : `${sizes.length} buffers (${sizes.join(", ")} bytes)`}: ${err.message}`);
+    }),
+  );
 }
 
 function release(buf: GPUBuffer): void {
@@ -349,6 +367,7 @@ async function pump(): Promise<void> {
     const batch = batches.shift()!;
     for (const c of batch) {
       try {
+        if (c[0] === "compile" || c[0] === "read" || c[0] === "sync" || c[0] === "stats") closeAllocScope();
         const p = run(c);
         if (p) await p;
       } catch (e) {
@@ -356,6 +375,7 @@ async function pump(): Promise<void> {
         if (c[0] === "compile" || c[0] === "read" || c[0] === "sync" || c[0] === "stats") answer({ error: message(e) });
       }
     }
+    closeAllocScope();
     if (!batches.length) submit();
   }
   running = false;
