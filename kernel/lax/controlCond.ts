@@ -28,6 +28,7 @@ import {
   pruneOutputs, splitList, traceFun, treeStr, typematch,
 } from "./controlCommon.js";
 import { compiledDevice, runBranchCompiled } from "./controlCompiled.js";
+import { shardCond } from "./shardControl.js";
 
 const branchesOf = (p: Params): ClosedJaxpr[] => p.branches as ClosedJaxpr[];
 
@@ -285,4 +286,5 @@ definePrimitive("cond", {
   batch: condBatch,
   partialEval: condPartialEval,
   lower: { kind: "impl", impl: condImpl },
+  shard: shardCond,
 });

@@ -24,6 +24,7 @@ import {
   moveBindersToFront, partitionList, promoteWeakInput, pruneOutputs, splitList, stackLeading, traceFun, treeStr,
 } from "./controlCommon.js";
 import { compiledDevice, runScanCompiled } from "./controlCompiled.js";
+import { shardScan } from "./shardControl.js";
 
 interface ScanParams {
   reverse: boolean;
@@ -375,4 +376,5 @@ definePrimitive("scan", {
   batch: scanBatch,
   partialEval: scanPartialEval,
   lower: { kind: "impl", impl: scanImpl },
+  shard: shardScan,
 });

@@ -27,6 +27,7 @@ import {
   promoteWeakInput, pruneOutputs, splitList, traceFun, treeStr,
 } from "./controlCommon.js";
 import { compiledDevice, runWhileCompiled } from "./controlCompiled.js";
+import { shardWhile } from "./shardControl.js";
 
 interface WhileParams {
   cond_jaxpr: ClosedJaxpr;
@@ -272,4 +273,5 @@ definePrimitive("while", {
   batch: whileBatch,
   partialEval: whilePartialEval,
   lower: { kind: "impl", impl: whileImpl },
+  shard: shardWhile,
 });

@@ -17,6 +17,7 @@ import { GatherDimensionNumbers, gather } from "../../kernel/lax/gather.js";
 import { ScatterDimensionNumbers, scatter, scatterAdd, scatterMax, scatterMin, scatterMul, scatterSub } from "../../kernel/lax/scatter.js";
 import { CASES, type BatchCase } from "../batching/cases.js";
 import { randomArray, rng } from "../batching/helpers.js";
+import * as lax from "../../kernel/lax/index.js";
 
 const f32 = (...shape: number[]) => ({ shape, dtype: "float32" as const });
 const indices = (n: number, hi: number) => ({ shape: [n, 1], dtype: "int32" as const, dom: { lo: 0, hi } });
@@ -43,6 +44,13 @@ const SHAPED: Record<string, BatchCase[]> = {
   ...Object.fromEntries(Object.entries(scatters).map(([prim, fn]) => [prim, [
     { args: [f32(8, 12), indices(4, 8), f32(4, 12)], fn: (x: Value, i: Value, u: Value) => [fn(x, i, u, rowUpdates)], note: "rows" },
   ]])),
+  // Control flow: bodies elementwise along the split arrays (kernel/lax/shardControl.ts).
+  scan: [{ args: [f32(8, 12)], fn: (x) => [lax.foriLoop(0, 3, (_i, c: Value) => lax.add(lax.mul(c, 0.5), lax.sin(c)), x)], note: "fori_loop" }],
+  while: [{
+    args: [f32(8, 12)],
+    fn: (x) => [(lax.whileLoop(([k]: Value[]) => lax.lt(k, 3), ([k, c]: Value[]) => [lax.add(k, 1), lax.cos(c)], [Array.scalar(0, "int32", false), x]))[1]],
+  }],
+  cond: [{ args: [f32(), f32(8, 12), f32(8, 12)], fn: (p, x, y) => [lax.cond(lax.gt(p, 0), (a: Value, b: Value) => lax.add(a, b), (a: Value, b: Value) => lax.mul(a, b), x, y) as Value] }],
   iota: [{ args: [], params: { dtype: "int32", shape: [8, 12], dimension: 1, sharding: null } }],
   broadcast_in_dim: [
     { args: [{ shape: [8, 12], dtype: "float32" }], params: { shape: [8, 4, 12], broadcast_dimensions: [0, 2], sharding: null } },
