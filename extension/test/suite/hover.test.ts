@@ -4,6 +4,8 @@ import * as assert from "node:assert/strict";
 import * as vscode from "vscode";
 import { openNotebook, runCells } from "./util.js";
 import { wrapFormula } from "../../src/formula.js";
+import { insertResult } from "../../src/benchmark.js";
+import type { BenchmarkResult } from "../../../webview/benchmark-spec.js";
 
 const POST = "import jax.numpy as jnp\ndef func(x):\n    return jnp.exp(-x ** 2) * jnp.cos(jnp.exp(x ** 2))\n";
 
@@ -50,5 +52,13 @@ describe("hovers and benchmarks", () => {
       assert.equal(run.times_ms.length, 3);
       assert.ok(run.median_ms > 0);
     }
+    // "Insert into notebook" (the panel's button): a new cell whose output is the benchmark bars.
+    const before = doc.cellCount;
+    await insertResult(doc, r as unknown as BenchmarkResult);
+    assert.equal(doc.cellCount, before + 1);
+    const added = doc.getCells().find((c) => c.document.getText().startsWith("# JAX: Benchmark Function — func"));
+    assert.ok(added, "no inserted cell");
+    const items = added.outputs.flatMap((o) => o.items.map((i) => i.mime));
+    assert.deepEqual(items, ["application/vnd.jaxnb.benchmark+json", "text/plain"]);
   });
 });
