@@ -2,7 +2,8 @@
  * @file "JAX: Benchmark Function": pick a function of the running kernel (or the one under the
  * cursor), an input size and backends; the kernel runs the post's four methods (Baseline, JIT,
  * Sharding, Sharding + JIT) under a cancellable progress notification; the result opens in a
- * panel (chart, table, compile time) with "Insert into notebook".
+ * panel (chart, table, compile time) with "Insert into notebook". A "Benchmark" code lens above
+ * each top-level def in a cell runs it for that function.
  */
 
 import * as vscode from "vscode";
@@ -24,7 +25,27 @@ export interface BenchmarkArgs {
 }
 
 export function registerBenchmark(context: vscode.ExtensionContext, controllers: JaxControllers): vscode.Disposable {
-  return vscode.commands.registerCommand("jaxnb.benchmarkFunction", (args?: BenchmarkArgs) => runBenchmark(context, controllers, args ?? {}));
+  return vscode.Disposable.from(
+    vscode.commands.registerCommand("jaxnb.benchmarkFunction", (args?: BenchmarkArgs) => runBenchmark(context, controllers, args ?? {})),
+    vscode.languages.registerCodeLensProvider({ scheme: "vscode-notebook-cell", language: "python" }, { provideCodeLenses: benchmarkLenses }),
+  );
+}
+
+/** A top-level `def name(` (or `async def`): the functions a cell leaves in the namespace. */
+const TOP_LEVEL_DEF = /^(?:async\s+)?def\s+([A-Za-z_]\w*)\s*\(/;
+
+/** "Benchmark" above each top-level def of a cell in a JAX notebook. */
+export function benchmarkLenses(doc: vscode.TextDocument): vscode.CodeLens[] {
+  const nb = vscode.workspace.notebookDocuments.find((n) => n.getCells().some((c) => c.document === doc));
+  if (nb?.notebookType !== NOTEBOOK_TYPE) return [];
+  const lenses: vscode.CodeLens[] = [];
+  for (let i = 0; i < doc.lineCount; i++) {
+    const m = TOP_LEVEL_DEF.exec(doc.lineAt(i).text);
+    if (!m) continue;
+    const args: BenchmarkArgs = { function: m[1] };
+    lenses.push(new vscode.CodeLens(doc.lineAt(i).range, { title: "Benchmark", tooltip: `JAX: Benchmark Function — ${m[1]}`, command: "jaxnb.benchmarkFunction", arguments: [args] }));
+  }
+  return lenses;
 }
 
 export async function runBenchmark(context: vscode.ExtensionContext, controllers: JaxControllers, args: BenchmarkArgs): Promise<BenchmarkResult | undefined> {
@@ -46,6 +67,10 @@ export async function runBenchmark(context: vscode.ExtensionContext, controllers
     }
     fn = await vscode.window.showQuickPick(under && fns.includes(under) ? [under, ...fns.filter((f) => f !== under)] : fns, { title: "Benchmark which function?" });
     if (!fn) return undefined;
+  } else if (!fns.includes(fn)) {
+    // A code lens above a def whose cell has not run yet.
+    void vscode.window.showErrorMessage(`The kernel has no function ${fn} yet: run the cell that defines it first.`);
+    return undefined;
   }
   const cfg = vscode.workspace.getConfiguration("jaxnb.benchmark");
   const size = args.size ?? (await vscode.window.showInputBox({

@@ -42,6 +42,13 @@ describe("hovers and benchmarks", () => {
   it("benchmarks a function with the four methods of the post", async () => {
     const doc = await openNotebook([POST]);
     await runCells(doc);
+    // The "Benchmark" code lens above the def runs the command for that function.
+    const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>("vscode.executeCodeLensProvider", doc.cellAt(0).document.uri);
+    const bench = lenses.filter((l) => l.command?.command === "jaxnb.benchmarkFunction");
+    assert.equal(bench.length, 1);
+    assert.equal(bench[0].command!.title, "Benchmark");
+    assert.equal(bench[0].range.start.line, 1);
+    assert.deepEqual(bench[0].command!.arguments, [{ function: "func" }]);
     const r = await vscode.commands.executeCommand<{ function: string; error?: string; runs: { method: string; median_ms: number; times_ms: number[] }[] }>(
       "jaxnb.benchmarkFunction", { function: "func", size: "100000", backends: ["cpu"], repeats: 3, showPanel: false });
     assert.ok(r, "no result");
