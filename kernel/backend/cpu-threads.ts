@@ -9,16 +9,15 @@
  * work runs no faster than with one device per core (and each extra thread costs a little).
  */
 
-import { createRequire } from "node:module";
-import { existsSync, readFileSync } from "node:fs";
-import path from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { MessageChannel, type MessagePort, Worker, receiveMessageOnPort } from "node:worker_threads";
 import type { DType } from "../ir/dtype.js";
 import type { HostData } from "../ir/rules.js";
 import type { Kernel } from "../codegen/exp.js";
 import { type Backend, type Buffer, type Executable } from "./backend.js";
 import { CpuBuffer } from "./cpu.js";
+import { bootstrap, tsxLoader } from "./threads.js";
 
 // ---- how many CPU devices ----------------------------------------------------------------------
 
@@ -69,33 +68,13 @@ function workerUrl(): string {
   return new URL("./cpu-worker.js", here).href;
 }
 
-/** tsx's ESM loader API, to run the .ts sources in a thread that did not inherit a loader. */
-function tsxLoader(): string | undefined {
-  if (!import.meta.url.endsWith(".ts")) return undefined;
-  try {
-    const pkgPath = createRequire(import.meta.url).resolve("tsx/package.json");
-    const pkg = JSON.parse(readFileSync(pkgPath, "utf8")) as { exports: Record<string, { import: { default: string } }> };
-    return pathToFileURL(path.join(path.dirname(pkgPath), pkg.exports["./esm/api"].import.default)).href;
-  } catch {
-    return undefined;
-  }
-}
-
-/** A plain-JS stub that loads the worker module and reports a failure to load as an error. */
-const BOOTSTRAP = `
-const { workerData } = require("node:worker_threads");
-import(workerData.url).catch(async (e) => {
-  if (e && e.code === "ERR_UNKNOWN_FILE_EXTENSION" && workerData.tsx) {
-    (await import(workerData.tsx)).register();
-    return import(workerData.url + "?tsx");
-  }
-  throw e;
-}).catch((e) => {
+/** The thread's start-up stub: a module that cannot load is reported as the device's failure. */
+const BOOTSTRAP = bootstrap(`(e) => {
   workerData.port.postMessage({ error: "CPU device thread failed to start: " + ((e && e.message) || e) });
   const c = new Int32Array(workerData.ctl);
   Atomics.store(c, ${CTL.FAILED}, 1);
   Atomics.notify(c, ${CTL.DONE});
-});`;
+}`);
 
 // ---- the backend -----------------------------------------------------------------------------------
 

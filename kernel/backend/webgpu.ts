@@ -13,10 +13,6 @@
  */
 
 import { Worker, MessageChannel, receiveMessageOnPort, type MessagePort } from "node:worker_threads";
-import { createRequire } from "node:module";
-import { readFileSync } from "node:fs";
-import path from "node:path";
-import { pathToFileURL } from "node:url";
 import { type DType, ITEMSIZE } from "../ir/dtype.js";
 import type { HostData } from "../ir/rules.js";
 import { type Kernel, constant } from "../codegen/exp.js";
@@ -25,6 +21,7 @@ import { type MatmulPlan, planMatmul } from "../codegen/matmul.js";
 import { renderWgslMatmul } from "../codegen/wgslmatmul.js";
 import { type Backend, type Buffer, type Executable, TYPED_ARRAY } from "./backend.js";
 import type { AdapterInfo, Command, PoolStats, Reply, WorkerOptions } from "./webgpu-protocol.js";
+import { bootstrap, tsxLoader } from "./threads.js";
 
 /** An error the GPU reported (validation, out of memory, device lost, a kernel that does not compile). */
 export class WebGpuError extends Error {
@@ -73,38 +70,16 @@ function workerUrl(): string {
   return new URL(`./webgpu-worker${ext}`, import.meta.url).href;
 }
 
-/** tsx's ESM loader API (a file URL), when tsx is installed: only needed to run the .ts sources. */
-function tsxLoader(): string | undefined {
-  if (!import.meta.url.endsWith(".ts")) return undefined;
-  try {
-    const pkgPath = createRequire(import.meta.url).resolve("tsx/package.json");
-    const pkg = JSON.parse(readFileSync(pkgPath, "utf8")) as { exports: Record<string, { import: { default: string } }> };
-    return pathToFileURL(path.join(path.dirname(pkgPath), pkg.exports["./esm/api"].import.default)).href;
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * The GPU thread starts from this plain-JS stub, so that a worker module that cannot load (no
  * TypeScript loader, Dawn's addon missing) is reported as an answer instead of a silent hang.
  */
-const BOOTSTRAP = `
-const { workerData } = require("node:worker_threads");
-const fail = (e) => {
+const BOOTSTRAP = bootstrap(`(e) => {
   workerData.reply.postMessage({ seq: 1, errors: [], error: "the WebGPU thread failed to start: " + ((e && e.message) || e) });
   const s = new Int32Array(workerData.signal);
   Atomics.add(s, 0, 1);
   Atomics.notify(s, 0);
-};
-import(workerData.url).catch(async (e) => {
-  // TypeScript sources in a thread that did not inherit a TS loader (e.g. under the tsx CLI).
-  if (e && e.code === "ERR_UNKNOWN_FILE_EXTENSION" && workerData.tsx) {
-    (await import(workerData.tsx)).register();
-    return import(workerData.url + "?tsx");
-  }
-  throw e;
-}).catch(fail);`;
+}`);
 
 export class WebGpuBackend implements Backend {
   readonly platform = "webgpu" as const;

@@ -37,6 +37,16 @@ def debug_callback(callback, args, kwargs, ordered, partitioned):
     B.debugCallback(create_proxy(_flat_callback), name, bool(ordered), bool(partitioned), js_list(dynamic))
 
 
+def _call_or_return(call, name, first, args, kwargs):
+    """The one-call form calls now; the two-call form (`f(ordered=True)(...)`) returns `call`."""
+    if first is not None:
+        call(first, *args, **kwargs)
+        return None
+    if args or kwargs:
+        raise TypeError(f"{name} received unexpected arguments in the two-call form: {args=} {kwargs=}")
+    return call
+
+
 def callback(callback=None, *args, ordered=False, partitioned=False, **kwargs):
     """Calls `callback(*args, **kwargs)` with the arrays' values, also inside jit, vmap and grad
     (JAX's `jax.debug.callback`); `callback(ordered=True)` gives the two-call form."""
@@ -46,12 +56,7 @@ def callback(callback=None, *args, ordered=False, partitioned=False, **kwargs):
             raise TypeError(f"first argument to jax.debug.callback must be callable, but got an object of type {type(cb)}")
         debug_callback(cb, c_args, c_kwargs, ordered, partitioned)
 
-    if callback is not None:
-        call(callback, *args, **kwargs)
-        return None
-    if args or kwargs:
-        raise TypeError(f"debug_callback received unexpected arguments in the two-call form: {args=} {kwargs=}")
-    return call
+    return _call_or_return(call, "debug_callback", callback, args, kwargs)
 
 
 class _FormatChecker(string.Formatter):
@@ -92,12 +97,7 @@ def print(fmt=None, *args, ordered=False, partitioned=False, skip_format_check=F
         cb = functools.partial(_print_callback, c_fmt, skip_format_check)
         debug_callback(cb, c_args, c_kwargs, ordered, partitioned)
 
-    if fmt is not None:
-        call(fmt, *args, **kwargs)
-        return None
-    if args or kwargs:
-        raise TypeError(f"debug_print received unexpected arguments in the two-call form: {args=} {kwargs=}")
-    return call
+    return _call_or_return(call, "debug_print", fmt, args, kwargs)
 
 
 def visualize_array_sharding(arr, *, use_color=True, scale=1.0, min_width=9, max_width=80, color_map=None):
