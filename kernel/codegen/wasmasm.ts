@@ -15,6 +15,8 @@ export const SIMD = {
   "f32x4.abs": 0xe0, "f32x4.neg": 0xe1, "f32x4.sqrt": 0xe3, "f32x4.add": 0xe4, "f32x4.sub": 0xe5, "f32x4.mul": 0xe6,
   "f32x4.div": 0xe7, "f32x4.min": 0xe8, "f32x4.max": 0xe9, "f32x4.pmin": 0xea, "f32x4.pmax": 0xeb, "f64x2.add": 0xf0, "f64x2.sub": 0xf1, "f64x2.mul": 0xf2,
   "i32x4.trunc_sat_f32x4_s": 0xf8, "f32x4.convert_i32x4_s": 0xfa, "i32x4.trunc_sat_f64x2_s_zero": 0xfc,
+  // Relaxed SIMD (fused where the processor has FMA; see relaxed.ts for when they may be used).
+  "f32x4.relaxed_madd": 0x105, "f32x4.relaxed_nmadd": 0x106, "f64x2.relaxed_madd": 0x107, "f64x2.relaxed_nmadd": 0x108,
 } as const;
 export type SimdOp = keyof typeof SIMD;
 
