@@ -13,7 +13,7 @@ import { linearJvp, tangentAval } from "../lax/helpers.js";
 import { NotImplementedError, ValueError } from "../lax/errors.js";
 import * as lax from "../lax/index.js";
 import { currentBatchAxis, defineAxisPrimitive, lookupAxis } from "../batching/trace.js";
-import { gatherBatch, indexBatch, permuteBatch, reduceBatch, scatterBatch } from "./collectives_vmap.js";
+import { type Split, gatherBatch, gatherMixed, permuteBatch, permuteMixed, reduceBatch, scatterBatch, scatterMixed } from "./collectives_vmap.js";
 
 // ---- the axis environment ------------------------------------------------------------------------
 
@@ -60,21 +60,21 @@ export function collectiveAxes(p: Params): string[] {
 export const COLLECTIVES = new Set(["psum", "pmax", "pmin", "all_gather", "reduce_scatter", "ppermute", "axis_index"]);
 for (const prim of COLLECTIVES) defineAxisPrimitive(prim, collectiveAxes);
 
+const product = (axes: readonly string[]): number => axes.reduce((n, a) => n * axisSize(a), 1);
+
 /**
  * In a batching rule: the vmapped axis being batched when the collective names it (then the rule
  * computes over the batch dimension, kernel/sharding/collectives_vmap.ts), with the other axes it
- * names (mesh axes, outer vmaps), which a collective bound below handles; null otherwise.
+ * names (mesh axes, outer vmaps), which a collective bound below handles, and where the vmapped
+ * axis sits among them; null otherwise.
  */
-function vmapped(p: Params): { rest: string[] } | null {
+function vmapped(p: Params): (Split & { name: string }) | null {
   const name = currentBatchAxis()?.name;
   const axes = collectiveAxes(p);
-  return name != null && axes.includes(name) ? { rest: axes.filter((a) => a !== name) } : null;
+  if (name == null || !axes.includes(name)) return null;
+  const pos = axes.indexOf(name);
+  return { name, rest: axes.filter((a) => a !== name), before: product(axes.slice(0, pos)), after: product(axes.slice(pos + 1)) };
 }
-
-/** A collective over several axes, one of them vmapped, that has no rule for that mix. */
-const mixed = (prim: string): never => {
-  throw new NotImplementedError(`${prim} over a vmapped axis together with other axes`);
-};
 
 const outsideShardMap = (prim: string) => (_args: Value[], p: Params): Value[] => {
   throw new NameError(`unbound axis name: ${collectiveAxes(p)[0]} (${prim} runs only inside shard_map)`);
@@ -173,7 +173,10 @@ definePrimitive("all_gather", {
   // A batched operand: its batch dim moves to the front, the gathered dimension shifts by one.
   batch: ([x], [d], p, size) => {
     const v = vmapped(p);
-    if (v) return v.rest.length ? mixed("all_gather") : [[gatherBatch(x, d, size, p.all_gather_dimension as number, p.tiled as boolean)], [null]];
+    if (v) {
+      const [dim, tiled] = [p.all_gather_dimension as number, p.tiled as boolean];
+      return [[v.rest.length ? gatherMixed(x, d, size, v, dim, tiled) : gatherBatch(x, d, size, dim, tiled)], [null]];
+    }
     const moved = d === null || d === 0 ? x : lax.transpose(x, [d, ...Array.from({ length: getAval(x).ndim }, (_, i) => i).filter((i) => i !== d)]);
     return [[bind1("all_gather", [moved], { ...p, all_gather_dimension: (p.all_gather_dimension as number) + (d === null ? 0 : 1) })], [d === null ? null : 0]];
   },
@@ -219,8 +222,8 @@ definePrimitive("reduce_scatter", {
   batch: ([x], [d], p, size) => {
     const v = vmapped(p);
     if (v) {
-      if (v.rest.length) return mixed("psum_scatter");
-      const [y, yd] = scatterBatch(x, d, size, p.scatter_dimension as number, p.tiled as boolean);
+      const [dim, tiled] = [p.scatter_dimension as number, p.tiled as boolean];
+      const [y, yd] = v.rest.length ? scatterMixed(x, d, size, v, dim, tiled) : scatterBatch(x, d, size, dim, tiled);
       return [[y], [yd]];
     }
     const moved = d === null || d === 0 ? x : lax.transpose(x, [d, ...Array.from({ length: getAval(x).ndim }, (_, i) => i).filter((i) => i !== d)]);
@@ -257,7 +260,10 @@ definePrimitive("ppermute", {
   },
   batch: ([x], [d], p, size) => {
     const v = vmapped(p);
-    if (v) return v.rest.length ? mixed("ppermute") : [[permuteBatch(x, d, size, p.perm as [number, number][])], [0]];
+    if (v) {
+      const perm = p.perm as [number, number][];
+      return [[v.rest.length ? permuteMixed(x, d, size, v, perm) : permuteBatch(x, d, size, perm)], [0]];
+    }
     return [[bind1("ppermute", [x], p)], [d]];
   },
   lower: { kind: "impl", impl: outsideShardMap("ppermute") },
@@ -283,16 +289,34 @@ definePrimitive("axis_index", {
   abstractEval: () => [new ShapedArray([], "int32", false)],
   jvp: "nondiff",
   transpose: null,
+  // Along the vmapped axis the index is 0, 1, …, size-1 (batched at 0). A tuple of names (bound
+  // directly; lax.axis_index splits one) is linearised as axisIndex does, the vmapped one by iota.
   batch: (_args, _dims, p, size) => {
     const v = vmapped(p);
-    if (v) return v.rest.length ? mixed("axis_index") : [[indexBatch(size)], [0]];
-    return [[bind1("axis_index", [], p)], [null]];
+    if (!v) return [[bind1("axis_index", [], p)], [null]];
+    if (typeof p.axis_name === "string") return [[lax.iota("int32", size)], [0]];
+    const one = (n: string): Value => (n === v.name ? lax.iota("int32", size) : lax.broadcastInDim(bind1("axis_index", [], { axis_name: n }), [size], []));
+    return [[linearIndex(collectiveAxes(p), one)], [0]];
   },
   lower: { kind: "impl", impl: outsideShardMap("axis_index") },
 });
 
-/** `lax.axis_index(axis_name)`: this device's position along the named axes (int32). */
+/** The row-major index over `axes` (the last varies fastest) from each axis's own index, as lax.axis_index computes it. */
+function linearIndex(axes: readonly string[], indexOf: (name: string) => Value): Value {
+  let index: Value = 0, inner = 1;
+  for (const name of [...axes].reverse()) {
+    index = lax.add(index, lax.mul(indexOf(name), inner));
+    inner *= axisSize(name);
+  }
+  return index;
+}
+
+/**
+ * `lax.axis_index(axis_name)`: this device's position along the named axes (int32). Several
+ * names give the row-major index over them, built from one axis_index per name as JAX does.
+ */
 export function axisIndex(axisName: AxisName): Value {
   const axes = checkBound(axisName);
-  return bind1("axis_index", [], { axis_name: axes.length === 1 ? axes[0] : axes });
+  const one = (name: string): Value => bind1("axis_index", [], { axis_name: name });
+  return typeof axisName === "string" ? one(axisName) : linearIndex(axes, one);
 }
