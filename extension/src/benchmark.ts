@@ -139,15 +139,29 @@ function showPanel(context: vscode.ExtensionContext, nb: vscode.NotebookDocument
 <body><div id="root"></div>
 <script nonce="${nonce}" id="jaxnb-data" type="application/json">${JSON.stringify(result).replace(/</g, "\\u003c")}</script>
 <script nonce="${nonce}" src="${script}"></script></body></html>`;
+  // The notebook is the one the benchmark ran in, kept here: with the panel focused there is no
+  // active notebook editor. VS Code drops a message handler's rejection silently, so failures are
+  // shown.
   panel.webview.onDidReceiveMessage(async (m: { type: string }) => {
-    if (m.type === "insert") await insertResult(nb, result);
+    if (m.type !== "insert") return;
+    try {
+      await insertResult(nb.isClosed ? await vscode.workspace.openNotebookDocument(nb.uri) : nb, result);
+    } catch (e) {
+      void vscode.window.showErrorMessage(`Could not insert the benchmark of ${result.function} into the notebook: ${(e as Error).message}`);
+    }
   });
 }
 
-/** Adds the result to the notebook as a new code cell's output, after the selected cell. */
+/**
+ * Adds the result to the notebook as a new code cell's output, after the selected cell (at the end
+ * when no cell is selected or the notebook is not on screen), then selects and reveals that cell.
+ */
 export async function insertResult(nb: vscode.NotebookDocument, result: BenchmarkResult): Promise<void> {
   const editor = vscode.window.visibleNotebookEditors.find((e) => e.notebook === nb);
-  const at = editor ? editor.selection.end : nb.cellCount;
+  // `selection` is typed as always set but is undefined when no cell is selected (after Escape in
+  // the notebook, or before any cell was clicked): `selections` says so honestly.
+  const selected = editor?.selections[0];
+  const at = selected ? selected.end : nb.cellCount;
   const cell = new vscode.NotebookCellData(vscode.NotebookCellKind.Code, `# JAX: Benchmark Function — ${result.function}, n = ${result.size}`, "python");
   const text = result.runs.map((r) => `${r.method} [${r.backend}, ${r.devices} device${r.devices === 1 ? "" : "s"}]: ${r.median_ms.toFixed(3)} ms`).join("\n");
   cell.outputs = [new vscode.NotebookCellOutput([
@@ -156,5 +170,12 @@ export async function insertResult(nb: vscode.NotebookDocument, result: Benchmar
   ])];
   const edit = new vscode.WorkspaceEdit();
   edit.set(nb.uri, [vscode.NotebookEdit.insertCells(at, [cell])]);
-  await vscode.workspace.applyEdit(edit);
+  if (!(await vscode.workspace.applyEdit(edit))) throw new Error("VS Code refused the edit");
+  const range = new vscode.NotebookRange(at, at + 1);
+  if (editor) {
+    editor.selections = [range];
+    editor.revealRange(range, vscode.NotebookEditorRevealType.InCenterIfOutsideViewport);
+  } else {
+    await vscode.window.showNotebookDocument(nb, { selections: [range], preserveFocus: true });
+  }
 }

@@ -2,8 +2,8 @@
  * @file A UI walk-through in a real VS Code (code-server + headless Chromium), as a person would
  * do it: open the post's notebook, Run All, scroll to each output and read the plot (two curves
  * of 10000 points), the device count (4) and the sharding grid (CPU 0–3), hover `func` for its
- * derivative, and run "JAX: Benchmark Function" from the palette — a screenshot of each step
- * under test/e2e/screenshots/. Notebook outputs render only near the viewport, so every check
+ * derivative, run "JAX: Benchmark Function" from the palette and click the panel's "Insert into
+ * notebook" (a new cell showing the bars) — a screenshot of each step under test/e2e/screenshots/. Notebook outputs render only near the viewport, so every check
  * scrolls its cell into view first.
  */
 
@@ -239,5 +239,26 @@ describe("VS Code UI (code-server, Chromium): the post's notebook", function () 
     const labels = await panel.locator(".jaxnb-plot svg .mark-text text").allTextContents();
     assert.ok(labels.some((l) => /^1(\.0)?×$/.test(l.trim())), `speed-up labels: ${labels.join(", ")}`);
     await shot(page, "6-benchmark");
+  });
+
+  it("Insert into notebook (the panel's button) adds a cell whose output shows the benchmark bars", async () => {
+    // The button lives in the panel's inner frame; the panel has focus, so the extension must insert
+    // into the notebook the benchmark came from, which has no selected cell here (Escape cleared it).
+    const panel = await waitFor("the panel's Insert button", () => frameWith(page, "#jaxnb-insert"), 30_000);
+    await panel.locator("#jaxnb-insert").click();
+    const title = "# JAX: Benchmark Function — func, n = 100000";
+    await waitFor("the inserted cell in the notebook", async () => (await page.locator(".notebook-editor .code-cell-row", { hasText: title }).count()) > 0, 60_000);
+    await scrollToCell(page, title);
+    const out = await waitFor("the benchmark bars under the inserted cell", async () => {
+      for (const o of await outputsOf(page, title)) if (await o.$(".jaxnb-plot svg .mark-rect path")) return o;
+      return undefined;
+    }, 60_000);
+    const { bars, axis } = await out.evaluate((o) => ({
+      bars: Array.from(o.querySelectorAll(".jaxnb-plot svg .mark-rect path")).filter((p) => p.getBoundingClientRect().height > 0).length,
+      axis: Array.from(o.querySelectorAll(".jaxnb-plot svg .role-axis-label text")).map((t) => t.textContent ?? ""),
+    }));
+    assert.ok(bars >= 4, `bars drawn: ${bars}`);
+    for (const m of ["Baseline", "JIT", "Sharding", "Sharding + JIT"]) assert.ok(axis.includes(m), `${m} among the axis labels ${JSON.stringify(axis)}`);
+    await shot(page, "7-inserted");
   });
 });
