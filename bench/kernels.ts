@@ -2,12 +2,15 @@
  * @file The CPU's WebAssembly SIMD math alone: each kernel (the post's function and its parts)
  * runs on one block already in the module's memory, as many times as 10⁷ elements take, so the
  * numbers are the kernel's compute without the driver's copies or main-memory traffic. CPU time
- * of the process (steadier than wall time on a shared machine), best of seven.
+ * of the process (steadier than wall time on a shared machine), best of seven. Each kernel is
+ * compiled twice: plain multiply-then-add, and with fused multiply-add where this thread has it
+ * (kernel/codegen/relaxed.ts).
  *
  *   npx tsx bench/kernels.ts
  */
 
 import { type Exp, type Kernel, binary, gidx, load, unary } from "../kernel/codegen/exp.js";
+import { fmaAvailable, setFma } from "../kernel/codegen/relaxed.js";
 import { compileWasm } from "../kernel/codegen/wasm.js";
 
 const BLOCK = 4096, N = 1e7;
@@ -25,27 +28,32 @@ const CASES: [string, Exp, (v: number) => number][] = [
   ["f = exp(-x²)·cos(exp(x²))", binary("mul", unary("exp", unary("neg", sq)), unary("cos", unary("exp", sq))), (v) => v],
 ];
 
-function time(exp: Exp, input: (v: number) => number): number {
+function time(exp: Exp, input: (v: number) => number, fma: boolean): number {
   const k: Kernel = { name: "bench", inputs: [{ dtype: "float32", size: N }], outputs: [{ dtype: "float32", exp }], size: N, shape: [N] };
+  setFma(fma);
   const w = compileWasm(k);
+  setFma(null);
   if (!w) throw new Error("not a WebAssembly kernel");
-  const inst = new WebAssembly.Instance(new WebAssembly.Module(w.bytes), { m: { sin: Math.sin, cos: Math.cos } });
-  const kernel = inst.exports.kernel as (n: number, cols: number) => void;
-  new Float32Array((inst.exports.mem as WebAssembly.Memory).buffer).set(Float32Array.from({ length: BLOCK }, (_, i) => input(-4 + (8 * i) / (BLOCK - 1))));
+  // The kernel's memory (imported, shared): the input block at 0, the output block after it.
+  const mem = new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
+  const inst = new WebAssembly.Instance(new WebAssembly.Module(w.bytes), { m: { sin: Math.sin, cos: Math.cos, mem } });
+  const kernel = inst.exports.kernel as (n: number, cols: number, input: number, output: number) => void;
+  new Float32Array(mem.buffer).set(Float32Array.from({ length: BLOCK }, (_, i) => input(-4 + (8 * i) / (BLOCK - 1))));
   const calls = Math.ceil(N / BLOCK);
-  for (let r = 0; r < calls; r++) kernel(BLOCK, BLOCK);
+  for (let r = 0; r < calls; r++) kernel(BLOCK, BLOCK, 0, 4 * BLOCK);
   let best = Infinity;
   for (let t = 0; t < 7; t++) {
     const c0 = process.cpuUsage();
-    for (let r = 0; r < calls; r++) kernel(BLOCK, BLOCK);
+    for (let r = 0; r < calls; r++) kernel(BLOCK, BLOCK, 0, 4 * BLOCK);
     const u = process.cpuUsage(c0);
     best = Math.min(best, (u.user + u.system) / 1000);
   }
   return best;
 }
 
-console.log("kernel                        ms per 1e7   ns per element");
+const fma = fmaAvailable();
+console.log(`kernel                        ms per 1e7: plain${fma ? "   fused multiply-add" : " (no fused multiply-add on this machine)"}`);
 for (const [name, exp, input] of CASES) {
-  const ms = time(exp, input);
-  console.log(`${name.padEnd(30)}${ms.toFixed(1).padStart(10)}${((ms * 1e6) / N).toFixed(2).padStart(17)}`);
+  const cells = [time(exp, input, false), ...(fma ? [time(exp, input, true)] : [])].map((ms) => ms.toFixed(1).padStart(10));
+  console.log(`${name.padEnd(30)}${cells.join("")}`);
 }

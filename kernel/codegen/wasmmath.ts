@@ -9,9 +9,13 @@
  * which covers every input. sin/cos reduce moderate arguments in float32 and larger ones in
  * float64, accurately for the large arguments of the post's cos(exp(x²)); beyond 2^25 the
  * general mode calls JavaScript's float64 Math.sin/Math.cos. sin and cos of one argument, and
- * exp of x and of -x, share one reduction.
+ * exp of x and of -x, share one reduction. Where the thread has a fused multiply-add (relaxed.ts),
+ * products and sums fuse into one instruction (one rounding, shorter dependency chains) and
+ * sin/cos reduce by fewer, longer pieces of π/2; elsewhere the code is the plain
+ * multiply-then-add it was before.
  */
 
+import { useFma } from "./relaxed.js";
 import type { FnBuilder } from "./wasmasm.js";
 
 type Locals = readonly number[];
@@ -24,11 +28,59 @@ function each(xs: Locals, step: (j: number) => void): void {
   for (let j = 0; j < xs.length; j++) step(j);
 }
 
+type Shape = "f32x4" | "f64x2";
+/** An operand of a multiply-add: a local, a constant (splat over the lanes), or code pushing it. */
+type Operand = number | { readonly k: number } | (() => void);
+const K = (k: number): Operand => ({ k });
+
+function push(f: FnBuilder, o: Operand, shape: Shape): void {
+  if (typeof o === "number") f.get(o);
+  else if (typeof o === "function") o();
+  else if (shape === "f32x4") f.f32x4(o.k);
+  else f.f64x2(o.k);
+}
+
+/** a·b + c on the stack: fused, or a·b then + c. */
+function madd(f: FnBuilder, fma: boolean, a: Operand, b: Operand, c: Operand, shape: Shape = "f32x4"): FnBuilder {
+  push(f, a, shape);
+  push(f, b, shape);
+  if (fma) {
+    push(f, c, shape);
+    return f.simd(`${shape}.relaxed_madd`);
+  }
+  f.simd(`${shape}.mul`);
+  push(f, c, shape);
+  return f.simd(`${shape}.add`);
+}
+
+/** c + a·b on the stack: fused, or c pushed first, then a·b, then the sum. */
+function addMul(f: FnBuilder, fma: boolean, c: Operand, a: Operand, b: Operand, shape: Shape = "f32x4"): FnBuilder {
+  if (fma) return madd(f, true, a, b, c, shape);
+  push(f, c, shape);
+  push(f, a, shape);
+  push(f, b, shape);
+  return f.simd(`${shape}.mul`).simd(`${shape}.add`);
+}
+
+/** c - a·b on the stack: fused (relaxed_nmadd), or c, a·b, then the difference. */
+function nmadd(f: FnBuilder, fma: boolean, a: Operand, b: Operand, c: Operand, shape: Shape = "f32x4"): FnBuilder {
+  if (fma) {
+    push(f, a, shape);
+    push(f, b, shape);
+    push(f, c, shape);
+    return f.simd(`${shape}.relaxed_nmadd`);
+  }
+  push(f, c, shape);
+  push(f, a, shape);
+  push(f, b, shape);
+  return f.simd(`${shape}.mul`).simd(`${shape}.sub`);
+}
+
 /** Horner: c[0]·x^(n-1) + … + c[n-1] for each vector, into fresh locals. */
-function horner(f: FnBuilder, x: Locals, coeffs: readonly number[]): number[] {
+function horner(f: FnBuilder, fma: boolean, x: Locals, coeffs: readonly number[]): number[] {
   const acc = fresh(f, x);
-  each(x, (j) => f.get(x[j]).f32x4(coeffs[0]).simd("f32x4.mul").f32x4(coeffs[1]).simd("f32x4.add").set(acc[j]));
-  for (const c of coeffs.slice(2)) each(x, (j) => f.get(acc[j]).get(x[j]).simd("f32x4.mul").f32x4(c).simd("f32x4.add").set(acc[j]));
+  each(x, (j) => madd(f, fma, x[j], K(coeffs[0]), K(coeffs[1])).set(acc[j]));
+  for (const c of coeffs.slice(2)) each(x, (j) => madd(f, fma, acc[j], x[j], K(c)).set(acc[j]));
   return acc;
 }
 
@@ -56,7 +108,11 @@ const EXP_FAST = 86.9;
 /** exp(r) - 1 - r = r²·P(r) on |r| ≤ ln2/2, P of degree 4 (a minimax fit: 0.05 ulp before rounding). */
 const EXP_P = [1.3814320554956794e-3, 8.36885068565607e-3, 4.1668400168418884e-2, 1.666651964187622e-1, 4.999999403953552e-1];
 
+/** The reduction's pieces of ln 2: n·LN2_HI is exact for |n| < 2^15, so fused or not, x - n·LN2_HI is exact. */
+const LN2_HI = 0.693359375, LN2_LO = -2.12194440e-4;
+
 export function expF32(f: FnBuilder, x: Locals, ok: number | null): number[] {
+  const fma = useFma();
   const xc = ok === null ? fresh(f, x) : x, t = fresh(f, x), n = fresh(f, x), r = fresh(f, x), z = fresh(f, x), out = fresh(f, x);
   each(x, (j) => {
     if (ok === null) {
@@ -70,13 +126,14 @@ export function expF32(f: FnBuilder, x: Locals, ok: number | null): number[] {
     }
   });
   // t = x·log2 e + 1.5·2^23, whose low mantissa bits are n = round(x·log2 e); n as a float.
-  each(x, (j) => f.get(xc[j]).f32x4(1.4426950408889634).simd("f32x4.mul").f32x4(ROUND32).simd("f32x4.add").tee(t[j]).f32x4(ROUND32).simd("f32x4.sub").set(n[j]));
+  each(x, (j) => madd(f, fma, xc[j], K(1.4426950408889634), K(ROUND32)).tee(t[j]).f32x4(ROUND32).simd("f32x4.sub").set(n[j]));
   // r = x - n·ln2 in two parts (Cody–Waite).
-  each(x, (j) => f.get(xc[j]).get(n[j]).f32x4(0.693359375).simd("f32x4.mul").simd("f32x4.sub").set(r[j]));
-  each(x, (j) => f.get(r[j]).get(n[j]).f32x4(-2.12194440e-4).simd("f32x4.mul").simd("f32x4.sub").set(r[j]));
+  each(x, (j) => nmadd(f, fma, n[j], K(LN2_HI), xc[j]).set(r[j]));
+  each(x, (j) => nmadd(f, fma, n[j], K(LN2_LO), r[j]).set(r[j]));
   each(x, (j) => f.get(r[j]).get(r[j]).simd("f32x4.mul").set(z[j]));
-  const p = horner(f, r, EXP_P);
-  each(x, (j) => f.get(p[j]).get(z[j]).simd("f32x4.mul").get(r[j]).simd("f32x4.add").f32x4(1).simd("f32x4.add").set(out[j]));
+  const p = horner(f, fma, r, EXP_P);
+  // 1 + (r + r²·P(r)): the small terms first, 1 last.
+  each(x, (j) => madd(f, fma, p[j], z[j], r[j]).f32x4(1).simd("f32x4.add").set(out[j]));
   if (ok !== null) {
     // Scale by 2^n by adding n to the exponent field: t's bits shifted left by 23 are n << 23.
     each(x, (j) => f.get(out[j]).get(t[j]).i32(23).simd("i32x4.shl").simd("i32x4.add").set(out[j]));
@@ -103,18 +160,33 @@ export function expF32(f: FnBuilder, x: Locals, ok: number | null): number[] {
  * sign and the polynomial's odd part change: P(±r) = E(r²) ± r·O(r²).
  */
 export function expPairF32(f: FnBuilder, x: Locals, ok: number): { pos: number[]; neg: number[] } {
+  const fma = useFma();
   const t = fresh(f, x), n = fresh(f, x), r = fresh(f, x), z = fresh(f, x), ro = fresh(f, x), pos = fresh(f, x), neg = fresh(f, x);
   each(x, (j) => {
     abs(f, x[j]);
     f.f32x4(EXP_FAST).simd("f32x4.le");
     guard(f, ok);
   });
-  each(x, (j) => f.get(x[j]).f32x4(1.4426950408889634).simd("f32x4.mul").f32x4(ROUND32).simd("f32x4.add").tee(t[j]).f32x4(ROUND32).simd("f32x4.sub").set(n[j]));
-  each(x, (j) => f.get(x[j]).get(n[j]).f32x4(0.693359375).simd("f32x4.mul").simd("f32x4.sub").set(r[j]));
-  each(x, (j) => f.get(r[j]).get(n[j]).f32x4(-2.12194440e-4).simd("f32x4.mul").simd("f32x4.sub").set(r[j]));
+  each(x, (j) => madd(f, fma, x[j], K(1.4426950408889634), K(ROUND32)).tee(t[j]).f32x4(ROUND32).simd("f32x4.sub").set(n[j]));
+  each(x, (j) => nmadd(f, fma, n[j], K(LN2_HI), x[j]).set(r[j]));
+  each(x, (j) => nmadd(f, fma, n[j], K(LN2_LO), r[j]).set(r[j]));
   each(x, (j) => f.get(r[j]).get(r[j]).simd("f32x4.mul").set(z[j]));
   const [c6, c5, c4, c3, c2] = EXP_P;
-  const even = horner(f, z, [c6, c4, c2]), odd = horner(f, z, [c5, c3]);
+  const even = horner(f, fma, z, [c6, c4, c2]), odd = horner(f, fma, z, [c5, c3]);
+  if (fma) {
+    // s± = E ± r·O; exp(±x) = 2^±n·(1 + (±r + r²·s±)) = 2^±n·(1 ± (r ∓ r²·(∓s±))).
+    const sp = ro, sn = fresh(f, x);
+    each(x, (j) => madd(f, true, r[j], odd[j], even[j]).set(sp[j]));
+    each(x, (j) => nmadd(f, true, r[j], odd[j], even[j]).set(sn[j]));
+    each(x, (j) => {
+      madd(f, true, sp[j], z[j], r[j]).f32x4(1).simd("f32x4.add");
+      f.get(t[j]).i32(23).simd("i32x4.shl").simd("i32x4.add").set(pos[j]);
+      f.f32x4(1);
+      nmadd(f, true, sn[j], z[j], r[j]).simd("f32x4.sub");
+      f.get(t[j]).i32(23).simd("i32x4.shl").simd("i32x4.sub").set(neg[j]);
+    });
+    return { pos, neg };
+  }
   each(x, (j) => f.get(odd[j]).get(r[j]).simd("f32x4.mul").set(ro[j]));
   each(x, (j) => {
     f.get(even[j]).get(ro[j]).simd("f32x4.add").get(z[j]).simd("f32x4.mul").get(r[j]).simd("f32x4.add").f32x4(1).simd("f32x4.add");
@@ -126,6 +198,7 @@ export function expPairF32(f: FnBuilder, x: Locals, ok: number): { pos: number[]
 }
 
 export function logF32(f: FnBuilder, xv: Locals): number[] {
+  const fma = useFma();
   const outs = fresh(f, xv);
   // Only exp, sin/cos, tanh and logistic sit in the post's hot loops: log runs vector by vector.
   each(xv, (j) => {
@@ -141,11 +214,11 @@ export function logF32(f: FnBuilder, xv: Locals): number[] {
     f.get(e).get(mask).simd("i32x4.add").set(e);
     f.get(m).f32x4(1).simd("f32x4.sub").get(m).get(mask).simd("v128.and").simd("f32x4.add").set(m);
     f.get(m).get(m).simd("f32x4.mul").set(z);
-    const [p] = horner(f, [m], [7.0376836292e-2, -1.1514610310e-1, 1.1676998740e-1, -1.2420140846e-1, 1.4249322787e-1, -1.6668057665e-1, 2.0000714765e-1, -2.4999993993e-1, 3.3333331174e-1]);
+    const [p] = horner(f, fma, [m], [7.0376836292e-2, -1.1514610310e-1, 1.1676998740e-1, -1.2420140846e-1, 1.4249322787e-1, -1.6668057665e-1, 2.0000714765e-1, -2.4999993993e-1, 3.3333331174e-1]);
     f.get(p).get(m).simd("f32x4.mul").get(z).simd("f32x4.mul").set(y);
     f.get(e).simd("f32x4.convert_i32x4_s").set(fe);
-    f.get(y).get(fe).f32x4(-2.12194440e-4).simd("f32x4.mul").simd("f32x4.add").get(z).f32x4(-0.5).simd("f32x4.mul").simd("f32x4.add").set(y);
-    f.get(m).get(y).simd("f32x4.add").get(fe).f32x4(0.693359375).simd("f32x4.mul").simd("f32x4.add").set(out);
+    addMul(f, fma, () => addMul(f, fma, y, fe, K(LN2_LO)), z, K(-0.5)).set(y);
+    addMul(f, fma, () => f.get(m).get(y).simd("f32x4.add"), fe, K(LN2_HI)).set(out);
     // log(+inf) = inf, log(0) = -inf, log(x < 0) = log(NaN) = NaN.
     f.f32x4(Infinity).get(out).get(x).f32x4(Infinity).simd("f32x4.eq").simd("v128.bitselect").set(out);
     f.f32x4(-Infinity).get(out).get(x).f32x4(0).simd("f32x4.eq").simd("v128.bitselect").set(out);
@@ -160,6 +233,12 @@ export function logF32(f: FnBuilder, xv: Locals): number[] {
 // range: no error beyond the polynomials' 2 ulp.
 const C = [1.5703125, 4.837512969970703e-4, 7.549533620476723e-8, 2.5633440682570896e-12];
 const P1 = 1.570796325802803, P2 = 9.920935796805404e-10;
+// With a fused multiply-add, x - m·P is exact for a P of full precision as long as the result is
+// below 2 (x and m·P are multiples of P's ulp, or x is too small to cancel): three float32
+// pieces (the rest ~1e-23, times |m| < 2^14) and two float64 ones suffice. Checked over every
+// float32 in range (test/backend/wasmmath-sweep.ts).
+const C_FMA = [1.5707963705062866, -4.371138828673793e-8, -1.7151245100058819e-15];
+const P_FMA = [1.5707963267948966, 6.123233995736766e-17];
 /** i8x16.shuffle bytes taking lanes 0–1 of the first operand, then lanes 0–1 of the second. */
 const LOW_LOW = [0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23];
 /** i8x16.shuffle bytes moving lanes 2–3 down. */
@@ -206,19 +285,89 @@ function exactBeyondLimit(f: FnBuilder, x: Locals, a: Locals, outs: Locals, fn: 
   });
 }
 
+/** Locals of a reduction by π/2: the results y and nb, and scratch (m per vector, h and t two each). */
+interface Reduction {
+  readonly y: Locals;
+  readonly nb: Locals;
+  readonly m: Locals;
+  readonly h: Locals;
+  readonly t: Locals;
+}
+
+/**
+ * Fused multiply-add only: inside sinCosRange's `if`, y = x - m·π/2 with n = round(x·scale +
+ * offset) and m = mult·n + add, in float64 then (`else`) in float32, and `end`; `nb` gets bits
+ * whose low two are n's (the rounded value's, in either precision).
+ */
+function reduceHalfPiFma(f: FnBuilder, x: Locals, { y, nb, m, h, t }: Reduction, scale: number, offset: number, mult: 1 | 2, add: number): void {
+  /** m from n (in local `l`) into `l`. */
+  const mFromN = (l: number, shape: Shape): void => {
+    if (mult === 2 && add === 0) f.get(l).get(l).simd(`${shape}.add`).set(l);
+    else if (mult === 2) madd(f, true, l, K(2), K(add), shape).set(l);
+  };
+  each(x, (j) => {
+    f.get(x[j]).simd("f64x2.promote_low_f32x4").set(h[0]);
+    f.get(x[j]).get(x[j]).shuffle(HIGH).simd("f64x2.promote_low_f32x4").set(h[1]);
+    for (const half of [0, 1]) {
+      if (offset) madd(f, true, h[half], K(scale), K(offset), "f64x2").f64x2(ROUND64).simd("f64x2.add");
+      else madd(f, true, h[half], K(scale), K(ROUND64), "f64x2");
+      f.set(t[half]);
+    }
+    f.get(t[0]).get(t[1]).shuffle(LOW_WORDS).set(nb[j]);
+    for (const half of [0, 1]) {
+      f.get(t[half]).f64x2(ROUND64).simd("f64x2.sub").set(t[half]);
+      mFromN(t[half], "f64x2");
+      nmadd(f, true, t[half], K(P_FMA[1]), () => nmadd(f, true, t[half], K(P_FMA[0]), h[half], "f64x2"), "f64x2");
+      f.simd("f32x4.demote_f64x2_zero").set(h[half]);
+    }
+    f.get(h[0]).get(h[1]).shuffle(LOW_LOW).set(y[j]);
+  });
+  f.raw(0x05); // else
+  each(x, (j) => {
+    if (offset) madd(f, true, x[j], K(scale), K(offset)).f32x4(ROUND32).simd("f32x4.add");
+    else madd(f, true, x[j], K(scale), K(ROUND32));
+    f.tee(nb[j]).f32x4(ROUND32).simd("f32x4.sub").set(m[j]);
+    mFromN(m[j], "f32x4");
+  });
+  each(x, (j) => nmadd(f, true, m[j], K(C_FMA[0]), x[j]).set(y[j]));
+  for (const piece of C_FMA.slice(1)) each(x, (j) => nmadd(f, true, m[j], K(piece), y[j]).set(y[j]));
+  f.raw(0x0b);
+}
+
 /** sin(y) = y + y³·Q(y²) on |y| ≤ π/2 + 0.002 (a minimax fit: 0.1 ulp before rounding). */
 const SIN_Q = [2.6053996862174245e-6, -1.9809439254458994e-4, 8.333064615726471e-3, -1.6666659712791443e-1];
 
 /**
  * sin or cos of x with one polynomial: sin x = (-1)^n·sin(x - nπ) with n = round(x/π), and
  * cos x = (-1)^n·sin((n + ½)π - x) with n = round(x/π - ½); both reduce x by m·π/2 (m = 2n, or
- * 2n + 1), with the same pieces as sinCosF32.
+ * 2n + 1), with the same pieces as sinCosF32. With a fused multiply-add, cos takes
+ * n = round(x/π + ½) instead: cos x = (-1)^n·sin(x - (n - ½)π), so that x is the addend.
  */
 export function sinOrCosF32(f: FnBuilder, x: Locals, fn: "sin" | "cos", ok: number | null, exact: number): number[] {
+  const fma = useFma();
   const y = fresh(f, x), nb = fresh(f, x), m = fresh(f, x), out = fresh(f, x);
-  const h = [f.v128(), f.v128()], t = [f.v128(), f.v128()];
+  const red: Reduction = { y, nb, m, h: [f.v128(), f.v128()], t: [f.v128(), f.v128()] };
   const cos = fn === "cos";
   const a = sinCosRange(f, x, ok);
+  if (fma) reduceHalfPiFma(f, x, red, 1 / Math.PI, cos ? 0.5 : 0, 2, cos ? -1 : 0);
+  else reduceHalfPi(f, x, red, cos);
+  // The low bit of n (the low mantissa bits of the rounded value, in float32 or float64) is the sign.
+  const z = fresh(f, x);
+  each(x, (j) => f.get(y[j]).get(y[j]).simd("f32x4.mul").set(z[j]));
+  const q = horner(f, fma, z, SIN_Q);
+  if (fma) {
+    const w = fresh(f, x);
+    each(x, (j) => f.get(z[j]).get(y[j]).simd("f32x4.mul").set(w[j]));
+    each(x, (j) => madd(f, true, q[j], w[j], y[j]).get(nb[j]).i32(31).simd("i32x4.shl").simd("v128.xor").set(out[j]));
+  } else {
+    each(x, (j) => f.get(q[j]).get(z[j]).simd("f32x4.mul").get(y[j]).simd("f32x4.mul").get(y[j]).simd("f32x4.add").get(nb[j]).i32(31).simd("i32x4.shl").simd("v128.xor").set(out[j]));
+  }
+  if (ok === null) exactBeyondLimit(f, x, a, out, exact);
+  return out;
+}
+
+/** sinOrCosF32's reduction without a fused multiply-add: like reduceHalfPiFma, with m = 2n (+ 1) and y negated for cos. */
+function reduceHalfPi(f: FnBuilder, x: Locals, { y, nb, m, h, t }: Reduction, cos: boolean): void {
   each(x, (j) => {
     f.get(x[j]).simd("f64x2.promote_low_f32x4").set(h[0]);
     f.get(x[j]).get(x[j]).shuffle(HIGH).simd("f64x2.promote_low_f32x4").set(h[1]);
@@ -254,13 +403,6 @@ export function sinOrCosF32(f: FnBuilder, x: Locals, fn: "sin" | "cos", ok: numb
   });
   for (const piece of C.slice(1)) each(x, (j) => f.get(y[j]).get(m[j]).f32x4(piece).simd("f32x4.mul").simd(cos ? "f32x4.add" : "f32x4.sub").set(y[j]));
   f.raw(0x0b);
-  // The low bit of n (the low mantissa bits of the rounded value, in float32 or float64) is the sign.
-  const z = fresh(f, x);
-  each(x, (j) => f.get(y[j]).get(y[j]).simd("f32x4.mul").set(z[j]));
-  const q = horner(f, z, SIN_Q);
-  each(x, (j) => f.get(q[j]).get(z[j]).simd("f32x4.mul").get(y[j]).simd("f32x4.mul").get(y[j]).simd("f32x4.add").get(nb[j]).i32(31).simd("i32x4.shl").simd("v128.xor").set(out[j]));
-  if (ok === null) exactBeyondLimit(f, x, a, out, exact);
-  return out;
 }
 
 /**
@@ -269,9 +411,48 @@ export function sinOrCosF32(f: FnBuilder, x: Locals, fn: "sin" | "cos", ok: numb
  * float64 Math.sin/Math.cos used (in general mode) for lanes at or beyond SIN_COS_LIMIT.
  */
 export function sinCosF32(f: FnBuilder, x: Locals, ok: number | null, exact: { sin: number; cos: number }): { sin: number[]; cos: number[] } {
+  const fma = useFma();
   const r = fresh(f, x), q = fresh(f, x), z = fresh(f, x), s = fresh(f, x), c = fresh(f, x);
   const h = [f.v128(), f.v128()], k = [f.v128(), f.v128()];
   const a = sinCosRange(f, x, ok);
+  if (fma) reduceHalfPiFma(f, x, { y: r, nb: q, m: z, h, t: k }, 2 / Math.PI, 0, 1, 0);
+  else reduceQuadrant(f, x, r, q, z, h, k);
+  each(x, (j) => f.get(r[j]).get(r[j]).simd("f32x4.mul").set(z[j]));
+  const S = [-1.9515295891e-4, 8.3321608736e-3, -1.6666654611e-1], C4 = [2.443315711809948e-5, -1.388731625493765e-3, 4.166664568298827e-2];
+  const ps = horner(f, fma, z, S);
+  if (fma) {
+    // cos r = 1 + z·(-½ + z·P(z)) as one Horner chain; sin r = r + P(z)·(z·r).
+    const pc = horner(f, true, z, [...C4, -0.5, 1]), w = fresh(f, x);
+    each(x, (j) => f.get(pc[j]).set(c[j]));
+    each(x, (j) => f.get(z[j]).get(r[j]).simd("f32x4.mul").set(w[j]));
+    each(x, (j) => madd(f, true, ps[j], w[j], r[j]).set(s[j]));
+  } else {
+    const pc = horner(f, false, z, C4);
+    each(x, (j) => f.get(ps[j]).get(z[j]).simd("f32x4.mul").get(r[j]).simd("f32x4.mul").get(r[j]).simd("f32x4.add").set(s[j]));
+    each(x, (j) => f.get(pc[j]).get(z[j]).simd("f32x4.mul").get(z[j]).simd("f32x4.mul").get(z[j]).f32x4(-0.5).simd("f32x4.mul").simd("f32x4.add").f32x4(1).simd("f32x4.add").set(c[j]));
+  }
+  // Odd quadrants swap sin and cos; the sign comes from bit 1 of q (of q + 1 for cos).
+  const result = (fn: "sin" | "cos"): number[] => {
+    const out = fresh(f, x);
+    const odd = fn === "sin" ? c : s, even = fn === "sin" ? s : c;
+    each(x, (j) => {
+      f.get(odd[j]).get(even[j]).get(q[j]).i32x4(1).simd("v128.and").i32x4(1).simd("i32x4.eq").simd("v128.bitselect");
+      f.get(q[j]);
+      if (fn === "cos") f.i32x4(1).simd("i32x4.add");
+      f.i32x4(2).simd("v128.and").i32(30).simd("i32x4.shl").simd("v128.xor").set(out[j]);
+    });
+    return out;
+  };
+  const outs = { sin: result("sin"), cos: result("cos") };
+  if (ok === null) {
+    exactBeyondLimit(f, x, a, outs.sin, exact.sin);
+    exactBeyondLimit(f, x, a, outs.cos, exact.cos);
+  }
+  return outs;
+}
+
+/** sinCosF32's reduction without a fused multiply-add: r = x - k·π/2, the quadrant into q (z, h, k scratch). */
+function reduceQuadrant(f: FnBuilder, x: Locals, r: Locals, q: Locals, z: Locals, h: Locals, k: Locals): void {
   each(x, (j) => {
     // Both halves of the vector side by side: k = round(x·2/π) + 1.5·2^52, whose low 32 bits are
     // the quadrant; r = x - k·π/2.
@@ -295,40 +476,20 @@ export function sinCosF32(f: FnBuilder, x: Locals, ok: number | null, exact: { s
   each(x, (j) => f.get(x[j]).get(z[j]).f32x4(C[0]).simd("f32x4.mul").simd("f32x4.sub").set(r[j]));
   for (const piece of C.slice(1)) each(x, (j) => f.get(r[j]).get(z[j]).f32x4(piece).simd("f32x4.mul").simd("f32x4.sub").set(r[j]));
   f.raw(0x0b);
-  each(x, (j) => f.get(r[j]).get(r[j]).simd("f32x4.mul").set(z[j]));
-  const ps = horner(f, z, [-1.9515295891e-4, 8.3321608736e-3, -1.6666654611e-1]);
-  const pc = horner(f, z, [2.443315711809948e-5, -1.388731625493765e-3, 4.166664568298827e-2]);
-  each(x, (j) => f.get(ps[j]).get(z[j]).simd("f32x4.mul").get(r[j]).simd("f32x4.mul").get(r[j]).simd("f32x4.add").set(s[j]));
-  each(x, (j) => f.get(pc[j]).get(z[j]).simd("f32x4.mul").get(z[j]).simd("f32x4.mul").get(z[j]).f32x4(-0.5).simd("f32x4.mul").simd("f32x4.add").f32x4(1).simd("f32x4.add").set(c[j]));
-  // Odd quadrants swap sin and cos; the sign comes from bit 1 of q (of q + 1 for cos).
-  const result = (fn: "sin" | "cos"): number[] => {
-    const out = fresh(f, x);
-    const odd = fn === "sin" ? c : s, even = fn === "sin" ? s : c;
-    each(x, (j) => {
-      f.get(odd[j]).get(even[j]).get(q[j]).i32x4(1).simd("v128.and").i32x4(1).simd("i32x4.eq").simd("v128.bitselect");
-      f.get(q[j]);
-      if (fn === "cos") f.i32x4(1).simd("i32x4.add");
-      f.i32x4(2).simd("v128.and").i32(30).simd("i32x4.shl").simd("v128.xor").set(out[j]);
-    });
-    return out;
-  };
-  const outs = { sin: result("sin"), cos: result("cos") };
-  if (ok === null) {
-    exactBeyondLimit(f, x, a, outs.sin, exact.sin);
-    exactBeyondLimit(f, x, a, outs.cos, exact.cos);
-  }
-  return outs;
 }
 
 export function tanhF32(f: FnBuilder, x: Locals, ok: number | null): number[] {
+  const fma = useFma();
   const a = fresh(f, x), z = fresh(f, x), small = fresh(f, x), twoA = fresh(f, x), out = fresh(f, x);
   each(x, (j) => {
     abs(f, x[j]);
     f.set(a[j]);
   });
   each(x, (j) => f.get(x[j]).get(x[j]).simd("f32x4.mul").set(z[j]));
-  const p = horner(f, z, [-5.70498872745e-3, 2.06390887954e-2, -5.37397155531e-2, 1.33314422036e-1, -3.33332819422e-1]);
-  each(x, (j) => f.get(p[j]).get(z[j]).simd("f32x4.mul").get(x[j]).simd("f32x4.mul").get(x[j]).simd("f32x4.add").set(small[j]));
+  const p = horner(f, fma, z, [-5.70498872745e-3, 2.06390887954e-2, -5.37397155531e-2, 1.33314422036e-1, -3.33332819422e-1]);
+  // x + P(z)·(z·x), or x + P(z)·z·x unfused.
+  if (fma) each(x, (j) => madd(f, true, p[j], () => f.get(z[j]).get(x[j]).simd("f32x4.mul"), x[j]).set(small[j]));
+  else each(x, (j) => f.get(p[j]).get(z[j]).simd("f32x4.mul").get(x[j]).simd("f32x4.mul").get(x[j]).simd("f32x4.add").set(small[j]));
   // Large |x|: 1 - 2/(e^(2|x|) + 1), with the sign of x; from |x| = 10 on that rounds to 1, so
   // |x| is capped there (keeping exp in its fast range).
   each(x, (j) => f.get(a[j]).f32x4(10).simd("f32x4.pmin").tee(twoA[j]).get(twoA[j]).simd("f32x4.add").set(twoA[j]));

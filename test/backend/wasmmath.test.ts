@@ -3,15 +3,22 @@
  * float32 inputs: every result within a bound, in float32 ulps, of JavaScript's float64 Math
  * rounded to float32. The sweeps cover each function's fast mode and general mode (blocks with
  * a NaN, an infinity or an out-of-range lane run again in general mode), and sin/cos up to 1e7
- * and beyond 2^25, where they reduce in float64 or call Math.
+ * and beyond 2^25, where they reduce in float64 or call Math. Eager and jit use this thread's
+ * default (fused multiply-add where relaxed SIMD has it, kernel/codegen/relaxed.ts); the same
+ * kernels are also compiled each way, plain and fused, on a backend of their own.
+ * (test/backend/wasmmath-sweep.ts runs the exhaustive sweeps.)
  */
 
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import * as lax from "../../kernel/lax/index.js";
 import type { Value } from "../../kernel/ir/core.js";
 import { Array } from "../../kernel/backend/array.js";
 import { compiledProgram, jit } from "../../kernel/jit/index.js";
-import type { CpuExecutable } from "../../kernel/backend/cpu.js";
+import { CpuBackend, type CpuExecutable } from "../../kernel/backend/cpu.js";
+import type { Kernel } from "../../kernel/codegen/exp.js";
+import { fmaAvailable, setFma, useFma } from "../../kernel/codegen/relaxed.js";
+import { compileWasm } from "../../kernel/codegen/wasm.js";
 import { f32Ulps } from "../jit/ulps.js";
 
 /** Deterministic uniform floats in [lo, hi), rounded to float32. */
@@ -146,4 +153,81 @@ describe("CPU WebAssembly SIMD math: sweeps against float64 Math", () => {
       assert.ok(w.ulps <= 1, `${name} at x = ${Math.fround(xs[w.at])}: got ${got[w.at]}: ${w.ulps} ulp`);
     }
   });
+});
+
+/** The one compiled kernel of jit(fn) on x. */
+function kernelOf(fn: (x: Value) => Value | Value[], x: Array): Kernel {
+  const l = jit(fn).lower(x);
+  const prog = compiledProgram(l.jaxpr, l.device) as unknown as { steps: { exe?: CpuExecutable }[] };
+  const exes = prog.steps.filter((s) => s.exe).map((s) => s.exe!);
+  assert.equal(exes.length, 1);
+  return exes[0].kernel;
+}
+
+/** Runs `kernel` compiled plain or fused on a fresh CPU backend (its cache is its own). */
+function runEach(kernel: Kernel, xs: number[], fma: boolean): number[][] {
+  const be = new CpuBackend();
+  setFma(fma);
+  let exe: CpuExecutable;
+  try {
+    exe = be.compile(kernel);
+  } finally {
+    setFma(null);
+  }
+  assert.equal(exe.kind, "wasm");
+  const input = be.alloc(4 * xs.length);
+  be.write(input, new Uint8Array(Float32Array.from(xs).buffer));
+  const outs = kernel.outputs.map(() => be.alloc(4 * xs.length));
+  be.dispatch(exe, [input], outs);
+  return outs.map((o) => [...be.read(o, "float32", xs.length)] as number[]);
+}
+
+const RELAXED_MADD = [0xfd, 0x85, 0x02];
+const hasRelaxed = (bytes: Uint8Array): boolean => bytes.some((b, i) => RELAXED_MADD.every((c, k) => bytes[i + k] === c));
+
+describe("CPU WebAssembly SIMD math: plain and with fused multiply-add", () => {
+  it("this machine has fused multiply-add (relaxed SIMD, enabled at run time), and JAXNB_CPU_FMA=0 turns it off", () => {
+    // The development and CI machines are x64 with FMA3; where that changes, this says so first.
+    assert.equal(fmaAvailable(), true);
+    assert.equal(useFma(), process.env.JAXNB_CPU_FMA !== "0");
+    const script = 'import("./kernel/codegen/relaxed.ts").then((m) => console.log(m.fmaAvailable()))';
+    const off = execFileSync(process.execPath, ["--import", "tsx", "-e", script], { env: { ...process.env, JAXNB_CPU_FMA: "0" }, encoding: "utf8" });
+    assert.equal(off.trim(), "false");
+  });
+
+  it("fused kernels use relaxed_madd; plain ones do not", () => {
+    const x = Array.fromHost(Float32Array.from(uniform(1000, -5, 5, 30)), [1000], "float32");
+    const kernel = kernelOf((v) => lax.mul(lax.exp(lax.neg(lax.mul(v, v))), lax.cos(lax.exp(lax.mul(v, v)))), x);
+    for (const fma of [false, true]) {
+      setFma(fma);
+      try {
+        assert.equal(hasRelaxed(compileWasm(kernel)!.bytes), fma);
+      } finally {
+        setFma(null);
+      }
+    }
+  });
+
+  const pairs: [string, (v: Value) => Value[], ((v: number) => number)[], number][] = [
+    ["exp(x), exp(-x)", (v) => [lax.exp(v), lax.exp(lax.neg(v))], [Math.exp, (v) => Math.exp(-v)], 1],
+    ["sin(x), cos(x) (shared reduction)", (v) => [lax.sin(v), lax.cos(v)], [Math.sin, Math.cos], 2],
+  ];
+  const cases: [string, (v: Value) => Value[], ((v: number) => number)[], number, number[]][] = [
+    ...SWEEPS.map((s): [string, (v: Value) => Value[], ((v: number) => number)[], number, number[]] => [s.name, (v) => [s.fn(v)], [s.ref], s.ulps, s.inputs]),
+    ...pairs.map(([name, fn, refs, ulps]): [string, (v: Value) => Value[], ((v: number) => number)[], number, number[]] =>
+      [name, fn, refs, ulps, [...uniform(20000, -87, 87, 31), ...uniform(20000, -1e7, 1e7, 32), ...nearHalfPiMultiples(1e7, 1000), ...uniform(100, 3.4e7, 1e9, 33), ...SPECIALS]]),
+  ];
+  for (const [name, fn, refs, ulps, inputs] of cases) {
+    for (const fma of [false, true]) {
+      it(`${name} (${fma ? "fused multiply-add" : "plain"}, ${inputs.length} inputs): within ${ulps} ulp`, () => {
+        const x = Array.fromHost(Float32Array.from(inputs), [inputs.length], "float32");
+        const got = runEach(kernelOf(fn, x), inputs, fma);
+        got.forEach((g, m) => {
+          const w = worst(inputs, g, refs[m]);
+          const x0 = Math.fround(inputs[w.at]);
+          assert.ok(w.ulps <= ulps, `${name} #${m} at ${x0} = ${g[w.at]}, want ${Math.fround(refs[m](x0))}: ${w.ulps} ulp`);
+        });
+      });
+    }
+  }
 });
