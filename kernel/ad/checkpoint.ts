@@ -1,19 +1,21 @@
 /**
  * @file `jax.checkpoint` / `jax.remat`: the function is traced once and bound as JAX's `remat2`
- * primitive. Its partial-evaluation rule is what makes it rematerialize: the known (forward)
- * part is computed now, but the unknown (linear) part gets the whole computation again inside a
- * `remat2[differentiated=True]`, fed with the known inputs instead of saved intermediates — unless
- * a policy marks an equation's outputs saveable, in which case they are saved as residuals.
+ * primitive. Its partial-evaluation rule is what makes it rematerialize: the body is split as
+ * partial evaluation splits any jaxpr (control flow through its own rules), the known part is
+ * computed now, and the unknown (linear) part is staged inside a `remat2[differentiated=True]`
+ * that first recomputes the known values it reads from the known inputs instead of saving them —
+ * unless a policy marks an equation's outputs saveable, in which case they are saved. Debug
+ * callbacks are rematerialized too: a print inside checkpoint runs again in the backward pass.
  */
 
 import { type Params, type Value, bind, definePrimitive, getAval } from "../ir/core.js";
-import { ClosedJaxpr, Jaxpr, type JaxprEqn, Var, eqnHasEffects, evalJaxpr } from "../ir/jaxpr.js";
+import { type Atom, ClosedJaxpr, Jaxpr, type JaxprEqn, Var, eqnHasEffects, evalJaxpr, jaxprHasEffects, traceToJaxpr } from "../ir/jaxpr.js";
 import { treeFlatten, treeUnflatten } from "../ir/pytree.js";
 import { UndefinedPrimal, Zero } from "../ir/rules.js";
 import { vmapJaxpr } from "../batching/jaxpr.js";
 import { type Fn, callFn, traceClosureConverted } from "./custom.js";
 import { jvpJaxpr } from "./jvp.js";
-import { convertConstvars, dceJaxpr } from "./partial_eval.js";
+import { type JaxprSplit, convertConstvars, dceJaxpr, partialEvalJaxpr } from "./partial_eval.js";
 import { instantiateZeros } from "./tangents.js";
 import { transposeJaxpr } from "./transpose.js";
 
@@ -65,67 +67,72 @@ definePrimitive("remat2", {
     return [bindRemat(batched, args, p), outDims];
   },
   lower: { kind: "impl", impl: (args, p) => evalJaxpr(jaxprOf(p), [], args) },
+  // JAX's remat_partial_eval: the known part runs now; the unknown part is staged as a
+  // remat2[differentiated=True] that recomputes the known values it needs (see rematSplit).
   partialEval: (args, unknown, p, stage) => {
-    const jaxpr = jaxprOf(p);
     const policy = (p.policy as CheckpointPolicy | null) ?? checkpointPolicies.nothing_saveable;
-    const split = splitRemat(jaxpr, unknown, policy);
-    // Known outputs and saved residuals are computed now, outside the remat (as JAX hoists them).
-    const knownVals = evalJaxpr(split.known, [], args.filter((_, i) => !unknown[i]));
-    const res = knownVals.slice(split.numKnownOuts);
-    const stagedArgs = [...res, ...args.filter((_, i) => split.stagedUsesInput[i])];
-    const unknownOuts = split.staged.outs.length ? stage("remat2", stagedArgs, { ...p, jaxpr: split.staged, differentiated: true }) : [];
+    const split = partialEvalJaxpr(closed(jaxprOf(p)), unknown);
+    const plan = rematSplit(split, policy);
+    const knownArgs = args.filter((_, i) => !unknown[i]);
+    // Known outputs and saved values are computed now, outside the remat (as JAX hoists them).
+    const knownVals = evalJaxpr(plan.known, split.known.consts, knownArgs);
+    const saved = knownVals.slice(plan.numKnownOuts);
+    const recomputeIns = [...saved, ...knownArgs.filter((_, i) => plan.recomputeUsesInput[i])];
+    const nRecompute = recomputeIns.length;
+    const staged = traceToJaxpr((...xs: Value[]) => {
+      const res = evalJaxpr(plan.recompute, split.known.consts, xs.slice(0, nRecompute));
+      return evalJaxpr(split.unknown.jaxpr, split.unknown.consts, [...res, ...xs.slice(nRecompute)]);
+    }, [...recomputeIns, ...args.filter((_, i) => unknown[i])].map(getAval));
+    const stagedOuts = staged.jaxpr.outs.length || jaxprHasEffects(staged.jaxpr)
+      ? stage("remat2", [...staged.consts, ...recomputeIns, ...args.filter((_, i) => unknown[i])], { ...p, jaxpr: convertConstvars(staged.jaxpr), differentiated: true })
+      : [];
     let ki = 0, ui = 0;
-    return split.outUnknowns.map((u) => (u ? unknownOuts[ui++] : knownVals[ki++]));
+    return split.outUnknowns.map((u) => (u ? stagedOuts[ui++] : knownVals[ki++]));
   },
 });
 
 /**
- * JAX's partial_eval_jaxpr_custom for remat: `known` maps the known inputs to
- * `[...known outputs, ...saved residuals]`; `staged` maps `[...residuals, ...the inputs it uses]`
- * to the unknown outputs, recomputing every known value it needs that is not saved.
+ * How the staged part of a remat gets the residuals its unknown part reads (JAX's
+ * partial_eval_jaxpr_custom with a policy): each is recomputed from the known inputs, unless the
+ * equation producing it (or a value on the way) is one the policy saves — then that value is
+ * computed now and passed in. Effects are rematerialized as JAX's debug_callback rule does: a
+ * known effectful equation also runs again in the staged part (a debug print inside checkpoint
+ * prints in the forward pass and again in the backward pass), unless the policy saves it and it
+ * reads saved values. `known` maps the known inputs to `[...known outputs, ...saved values]`;
+ * `recompute` maps `[...saved values, ...the known inputs it uses]` to the residuals.
  */
-function splitRemat(jaxpr: Jaxpr, unknownIns: readonly boolean[], saveable: CheckpointPolicy) {
-  const unknown = new Set<Var>(jaxpr.invars.filter((_, i) => unknownIns[i]));
-  const saved = new Set<Var>();
-  const unknownEqns = new Set<JaxprEqn>();
-  for (const e of jaxpr.eqns) {
-    if (e.inputs.some((x) => x instanceof Var && unknown.has(x))) {
-      unknownEqns.add(e);
-      e.outBinders.forEach((v) => unknown.add(v));
-    } else if (saveable(e)) e.outBinders.forEach((v) => saved.add(v));
-  }
-  const outUnknowns = jaxpr.outs.map((o) => o instanceof Var && unknown.has(o));
+function rematSplit(split: JaxprSplit, saveable: CheckpointPolicy) {
+  const k = split.known.jaxpr;
+  const numKnownOuts = k.outs.length - split.numRes;
+  // Values the staged part can have without saving them: inputs, consts, recomputable results.
+  const savedBy = (e: JaxprEqn): boolean => !eqnHasEffects(e.primitive, e.params) && saveable(e);
+  const producer = new Map<Var, JaxprEqn>();
+  for (const e of k.eqns) for (const v of e.outBinders) producer.set(v, e);
+  const instantiated = (x: Atom): boolean => !(x instanceof Var) || !producer.has(x) || !savedBy(producer.get(x)!);
 
-  // The staged jaxpr: the equations the unknown outputs need, stopping at saved known values.
-  const need = new Set<Var>();
-  jaxpr.outs.forEach((o, i) => {
-    if (outUnknowns[i] && o instanceof Var) need.add(o);
-  });
-  const stagedEqns: JaxprEqn[] = [];
-  const residuals: Var[] = [];
-  for (let i = jaxpr.eqns.length - 1; i >= 0; i--) {
-    const e = jaxpr.eqns[i];
-    // An unknown equation with an effect (a debug print in a jvp'd cond) runs in the staged part.
-    const effect = unknownEqns.has(e) && eqnHasEffects(e.primitive, e.params);
-    if (!effect && !e.outBinders.some((v) => need.has(v))) continue;
-    if (e.outBinders.every((v) => saved.has(v))) {
-      residuals.push(...e.outBinders.filter((v) => need.has(v)));
+  const resAtoms = k.outs.slice(numKnownOuts);
+  const need = new Set<Var>(resAtoms.filter((a): a is Var => a instanceof Var));
+  const saved: Var[] = [];
+  const recomputeEqns: JaxprEqn[] = [];
+  for (let i = k.eqns.length - 1; i >= 0; i--) {
+    const e = k.eqns[i];
+    const needed = e.outBinders.filter((v) => need.has(v));
+    const effect = eqnHasEffects(e.primitive, e.params);
+    const rerun = effect ? !saveable(e) || e.inputs.every(instantiated) : needed.length > 0 && !saveable(e);
+    if (!rerun) {
+      saved.push(...needed);
+      needed.forEach((v) => need.delete(v));
       continue;
     }
-    stagedEqns.push(e);
+    recomputeEqns.push(e);
     for (const x of e.inputs) if (x instanceof Var) need.add(x);
   }
-  residuals.reverse();
-  const stagedUsesInput = jaxpr.invars.map((v) => need.has(v));
-  const staged = new Jaxpr([], [...residuals, ...jaxpr.invars.filter((_, i) => stagedUsesInput[i])], stagedEqns.reverse(), jaxpr.outs.filter((_, i) => outUnknowns[i]));
-
-  // The known jaxpr: known outputs and residuals from the known inputs.
-  const knownOuts = jaxpr.outs.filter((_, i) => !outUnknowns[i]);
-  // Only known equations: dceJaxpr keeps effectful ones, which must not read unknown values.
-  const full = new Jaxpr([], jaxpr.invars, jaxpr.eqns.filter((e) => !unknownEqns.has(e)), [...knownOuts, ...residuals]);
-  const { jaxpr: pruned } = dceJaxpr(full, full.outs.map(() => true), true);
-  const known = new Jaxpr([], jaxpr.invars.filter((_, i) => !unknownIns[i]), pruned.eqns, pruned.outs);
-  return { known, staged, outUnknowns, numKnownOuts: knownOuts.length, stagedUsesInput };
+  saved.reverse();
+  const recomputeUsesInput = k.invars.map((v) => need.has(v));
+  const recompute = new Jaxpr(k.constvars, [...saved, ...k.invars.filter((_, i) => recomputeUsesInput[i])], recomputeEqns.reverse(), resAtoms);
+  const full = new Jaxpr(k.constvars, k.invars, k.eqns, [...k.outs.slice(0, numKnownOuts), ...saved]);
+  const { jaxpr: known } = dceJaxpr(full, full.outs.map(() => true), true);
+  return { known, recompute, numKnownOuts, recomputeUsesInput };
 }
 
 export interface CheckpointOptions {

@@ -7,7 +7,8 @@
  * `debug_callback[callback=<function …> effect=Debug partitioned=False] a`.
  */
 
-import { type Params, type Value, bind, definePrimitive } from "../ir/core.js";
+import { type Params, type Value, TypedScalar, bind, definePrimitive } from "../ir/core.js";
+import { toArray } from "../backend/eager.js";
 import { indexInDim } from "./slicing.js";
 
 /** JAX's DebugEffect / OrderedDebugEffect; prints as JAX's `str(effect)`. */
@@ -60,8 +61,10 @@ definePrimitive("debug_callback", {
   },
   lower: {
     kind: "impl",
+    // Operands that reach here as literals (a scalar constant folded into a jaxpr, as when a
+    // rematerialized print reads a known input) are passed as arrays, like every other operand.
     impl: (args, p) => {
-      (p.callback as DebugCallback)(...args);
+      (p.callback as DebugCallback)(...args.map((a) => (a instanceof TypedScalar || typeof a !== "object" ? toArray(a) : a)));
       return [];
     },
   },
