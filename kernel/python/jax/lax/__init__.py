@@ -300,8 +300,15 @@ def _axes(axis_name):
     return to_js(list(axis_name)) if isinstance(axis_name, (tuple, list)) else axis_name
 
 
+def _no_groups(name, axis_index_groups):
+    # Refused rather than ignored: a silently ungrouped collective would give wrong numbers.
+    if axis_index_groups is not None:
+        raise NotImplementedError(f"{name}: axis_index_groups is not supported (collectives run over all devices along the named axes)")
+
+
 def _collective(name):
     def f(x, axis_name, *, axis_index_groups=None):
+        _no_groups(name, axis_index_groups)
         return _tu.tree_map(lambda a: _from_js(_B.collective(name, _value(a), _axes(axis_name), None)), x)
 
     f.__name__ = name
@@ -316,11 +323,13 @@ pmin = _collective("pmin")
 
 
 def all_gather(x, axis_name, *, axis_index_groups=None, axis=0, tiled=False):
+    _no_groups("all_gather", axis_index_groups)
     opts = to_js({"axis": int(axis), "tiled": bool(tiled)}, dict_converter=Object.fromEntries)
     return _tu.tree_map(lambda a: _from_js(_B.collective("all_gather", _value(a), _axes(axis_name), opts)), x)
 
 
 def psum_scatter(x, axis_name, *, scatter_dimension=0, axis_index_groups=None, tiled=False):
+    _no_groups("psum_scatter", axis_index_groups)
     opts = to_js({"scatter_dimension": int(scatter_dimension), "tiled": bool(tiled)}, dict_converter=Object.fromEntries)
     return _tu.tree_map(lambda a: _from_js(_B.collective("psum_scatter", _value(a), _axes(axis_name), opts)), x)
 
