@@ -16,7 +16,8 @@ import type { DType } from "../ir/dtype.js";
 import type { HostData } from "../ir/rules.js";
 import type { Kernel } from "../codegen/exp.js";
 import { type Backend, type Buffer, type Executable } from "./backend.js";
-import { CpuBuffer } from "./cpu.js";
+import { CpuBuffer, allocCpuBuffer } from "./cpu.js";
+import { HEAP_MIN_BYTES, type HeapRange, SCRATCH_BYTES, cpuHeap } from "./heap.js";
 import { bootstrap, tsxLoader } from "./threads.js";
 
 // ---- how many CPU devices ----------------------------------------------------------------------
@@ -41,7 +42,7 @@ export function cpuDeviceCount(): number {
 
 /** Commands to a device thread, run in order. */
 export type ThreadCommand =
-  | { readonly op: "buf"; readonly id: number; readonly data: SharedArrayBuffer }
+  | { readonly op: "buf"; readonly id: number; readonly data: SharedArrayBuffer; readonly byteOffset: number; readonly byteLength: number; readonly heapAddr: number }
   | { readonly op: "drop"; readonly id: number }
   | { readonly op: "compile"; readonly id: number; readonly kernel: Kernel }
   | { readonly op: "run"; readonly exe: number; readonly ins: readonly number[]; readonly outs: readonly number[] };
@@ -54,6 +55,10 @@ export interface ThreadData {
   readonly tsx: string | undefined;
   readonly ctl: SharedArrayBuffer;
   readonly port: MessagePort;
+  /** The CPU heap's memory (heap.ts): the thread's kernels work on its buffers in place. */
+  readonly heap: WebAssembly.Memory;
+  /** The thread's scratch range in the heap (null: the heap had no room). */
+  readonly scratch: HeapRange | null;
 }
 
 function workerUrl(): string {
@@ -75,6 +80,12 @@ const BOOTSTRAP = bootstrap(`(e) => {
   Atomics.store(c, ${CTL.FAILED}, 1);
   Atomics.notify(c, ${CTL.DONE});
 }`);
+
+/** A scratch range in the heap for a new device thread (kept while the process lives, as the thread is). */
+function threadScratch(): HeapRange | null {
+  const addr = cpuHeap().alloc(SCRATCH_BYTES);
+  return addr === null ? null : { addr, bytes: SCRATCH_BYTES };
+}
 
 // ---- the backend -----------------------------------------------------------------------------------
 
@@ -98,6 +109,9 @@ export class CpuThreadBackend implements Backend {
   private readonly ids = new WeakMap<CpuBuffer, number>();
   /** Freed buffers, reusable once the thread has run every command queued before the free. */
   private freed: { buf: CpuBuffer; after: number }[] = [];
+  /** Heap ranges of buffers collected without `free`, released once the thread is past `after`. */
+  private collectedRanges: { addr: number; after: number }[] = [];
+  private readonly collected = new FinalizationRegistry<number>((addr) => this.collectedRanges.push({ addr, after: this.queued }));
   private pool = new Map<number, CpuBuffer[]>();
   private pooledBytes = 0;
   poolLimit = 256 << 20;
@@ -109,12 +123,12 @@ export class CpuThreadBackend implements Backend {
   alloc(bytes: number): CpuBuffer {
     const n = Math.max(bytes, 0);
     this.recycle();
-    const reuse = this.pool.get(n)?.pop();
+    const reuse = n < HEAP_MIN_BYTES ? this.pool.get(n)?.pop() : undefined;
     if (reuse) {
       this.pooledBytes -= n;
       return reuse;
     }
-    return new CpuBuffer(new SharedArrayBuffer(n));
+    return allocCpuBuffer(n, this.collected);
   }
   free(buf: Buffer): void {
     const b = buf as CpuBuffer;
@@ -124,9 +138,9 @@ export class CpuThreadBackend implements Backend {
     }
     this.freed.push({ buf: b, after: this.queued });
   }
-  /** Moves freed buffers the thread is done with into the pool (or lets them go). */
+  /** Moves freed buffers the thread is done with into the pool or the heap (or lets them go). */
   private recycle(): void {
-    if (!this.freed.length || !this.thread) return;
+    if ((!this.freed.length && !this.collectedRanges.length) || !this.thread) return;
     const done = Atomics.load(this.thread.ctl, CTL.DONE);
     const still: { buf: CpuBuffer; after: number }[] = [];
     for (const f of this.freed) {
@@ -134,14 +148,29 @@ export class CpuThreadBackend implements Backend {
       else still.push(f);
     }
     this.freed = still;
+    const later: { addr: number; after: number }[] = [];
+    for (const c of this.collectedRanges) {
+      if (done >= c.after) cpuHeap().release(c.addr);
+      else later.push(c);
+    }
+    this.collectedRanges = later;
   }
   private keep(b: CpuBuffer): void {
+    const id = this.ids.get(b);
+    const drop = (): void => {
+      if (id === undefined) return;
+      this.ids.delete(b);
+      this.enqueue({ op: "drop", id });
+    };
+    if (b.heapAddr >= 0) {
+      // The thread forgets the buffer before the range can be handed out again.
+      drop();
+      this.collected.unregister(b);
+      cpuHeap().release(b.heapAddr);
+      return;
+    }
     if (b.bytes < 4096 || this.pooledBytes + b.bytes > this.poolLimit) {
-      const id = this.ids.get(b);
-      if (id !== undefined) {
-        this.ids.delete(b);
-        this.enqueue({ op: "drop", id });
-      }
+      drop();
       return;
     }
     let list = this.pool.get(b.bytes);
@@ -151,7 +180,7 @@ export class CpuThreadBackend implements Backend {
   }
   /** Writes into a buffer no queued command uses (fresh or recycled), so no wait is needed. */
   write(buf: Buffer, data: Uint8Array): void {
-    new Uint8Array((buf as CpuBuffer).data).set(data);
+    (buf as CpuBuffer).bytesView().set(data);
   }
   read(buf: Buffer, dtype: DType, size: number): HostData {
     this.sync();
@@ -178,7 +207,7 @@ export class CpuThreadBackend implements Backend {
     if (id === undefined) {
       id = this.nextBuf++;
       this.ids.set(b, id);
-      this.enqueue({ op: "buf", id, data: b.data as SharedArrayBuffer });
+      this.enqueue({ op: "buf", id, data: b.data as SharedArrayBuffer, byteOffset: b.byteOffset, byteLength: b.byteLength, heapAddr: b.heapAddr });
     }
     return id;
   }
@@ -193,7 +222,7 @@ export class CpuThreadBackend implements Backend {
     if (this.thread) return this.thread;
     const ctl = new Int32Array(new SharedArrayBuffer(4 * 3));
     const { port1, port2 } = new MessageChannel();
-    const data: ThreadData = { url: workerUrl(), tsx: tsxLoader(), ctl: ctl.buffer as SharedArrayBuffer, port: port2 };
+    const data: ThreadData = { url: workerUrl(), tsx: tsxLoader(), ctl: ctl.buffer as SharedArrayBuffer, port: port2, heap: cpuHeap().memory, scratch: threadScratch() };
     const worker = new Worker(BOOTSTRAP, { eval: true, workerData: data, transferList: [port2], name: `jaxnb CPU ${this.deviceId}` });
     worker.unref();
     port1.unref();

@@ -9,8 +9,10 @@
 import { receiveMessageOnPort, workerData } from "node:worker_threads";
 import { CpuBackend, CpuBuffer, type CpuExecutable } from "./cpu.js";
 import { CTL, type ThreadCommand, type ThreadData } from "./cpu-threads.js";
+import { attachHeap } from "./heap.js";
 
-const { ctl: ctlBuffer, port } = workerData as ThreadData;
+const { ctl: ctlBuffer, port, heap, scratch } = workerData as ThreadData;
+attachHeap(heap, scratch);
 const ctl = new Int32Array(ctlBuffer);
 const backend = new CpuBackend();
 const buffers = new Map<number, CpuBuffer>();
@@ -18,7 +20,7 @@ const exes = new Map<number, CpuExecutable>();
 
 function run(c: ThreadCommand): void {
   switch (c.op) {
-    case "buf": buffers.set(c.id, new CpuBuffer(c.data)); break;
+    case "buf": buffers.set(c.id, new CpuBuffer(c.data, c.byteOffset, c.byteLength, c.heapAddr)); break;
     case "drop": buffers.delete(c.id); break;
     case "compile": exes.set(c.id, backend.compile(c.kernel)); break;
     case "run": {

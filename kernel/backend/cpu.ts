@@ -11,16 +11,26 @@ import { type WasmKernel, compileWasm, wasmDriver } from "../codegen/wasm.js";
 import { type MatmulPlan, planMatmul, runMatmul } from "../codegen/matmul.js";
 import { H } from "../codegen/jsmath.js";
 import { type Backend, type Buffer, type Executable, TYPED_ARRAY } from "./backend.js";
+import { HEAP_MIN_BYTES, cpuHeap, heapScratch } from "./heap.js";
 
 export class CpuBuffer implements Buffer {
   private cached: HostData | null = null;
   private cachedDtype: DType | null = null;
-  constructor(readonly data: ArrayBuffer | SharedArrayBuffer) {}
+  /**
+   * `heapAddr`: the buffer's byte offset in the CPU heap (heap.ts), where `data` is the heap's
+   * memory and `byteOffset` equals it; -1 for a buffer of its own.
+   */
+  constructor(
+    readonly data: ArrayBuffer | SharedArrayBuffer,
+    readonly byteOffset = 0,
+    readonly byteLength = data.byteLength - byteOffset,
+    readonly heapAddr = -1,
+  ) {}
   get bytes(): number {
-    return this.data.byteLength;
+    return this.byteLength;
   }
   view(dtype: DType, size?: number): HostData {
-    return new TYPED_ARRAY[dtype](this.data, 0, size ?? Math.floor(this.data.byteLength / ITEMSIZE[dtype]));
+    return new TYPED_ARRAY[dtype](this.data, this.byteOffset, size ?? Math.floor(this.byteLength / ITEMSIZE[dtype]));
   }
   /** The whole buffer as a typed array of `dtype` (kept: kernels dispatch on it repeatedly). */
   typed(dtype: DType): HostData {
@@ -30,6 +40,28 @@ export class CpuBuffer implements Buffer {
     }
     return this.cached!;
   }
+  /** The buffer's bytes, for writing. */
+  bytesView(): Uint8Array {
+    return new Uint8Array(this.data, this.byteOffset, this.byteLength);
+  }
+}
+
+/**
+ * A buffer of `bytes` bytes: in the CPU heap when it is large and fits, else a SharedArrayBuffer
+ * of its own. `freeHeap` is how the owning backend frees a heap range the garbage collector found
+ * unreferenced (a buffer dropped without `free`, which would otherwise hold its range for good).
+ */
+export function allocCpuBuffer(bytes: number, registry: FinalizationRegistry<number>): CpuBuffer {
+  if (bytes >= HEAP_MIN_BYTES) {
+    const heap = cpuHeap();
+    const addr = heap.alloc(bytes);
+    if (addr !== null) {
+      const b = new CpuBuffer(heap.buffer, addr, bytes, addr);
+      registry.register(b, addr, b);
+      return b;
+    }
+  }
+  return new CpuBuffer(new SharedArrayBuffer(bytes));
 }
 
 /** Freed buffers kept per size (small ones are reused too: allocating a SharedArrayBuffer costs µs). */
@@ -46,7 +78,8 @@ function kernelWork(k: Kernel): number {
   return k.size * r;
 }
 
-type KernelFn = (ins: HostData[], outs: HostData[], start: number, end: number, h: typeof H) => void;
+/** `addrs` (WebAssembly kernels): the CPU-heap address of each input then output, -1 if outside it. */
+type KernelFn = (ins: HostData[], outs: HostData[], start: number, end: number, h: typeof H, addrs?: readonly number[]) => void;
 
 export class CpuExecutable implements Executable {
   constructor(
@@ -68,26 +101,34 @@ export class CpuBackend implements Backend {
   useWasm = process.env.JAXNB_CPU_WASM !== "0";
 
   /**
-   * Freed buffers by size, reused by later allocations: touching fresh memory costs page faults
-   * (on some virtual machines ~50 µs per 4 KiB page, 0.5 s for 40 MB), reused memory does not.
+   * Freed small buffers by size, reused by later allocations: touching fresh memory costs page
+   * faults (on some virtual machines ~50 µs per 4 KiB page), reused memory does not. Large
+   * buffers live in the CPU heap, which reuses its freed ranges itself.
    */
   private pool = new Map<number, CpuBuffer[]>();
   private pooledBytes = 0;
   /** Freed memory kept for reuse at most (beyond it, garbage collection reclaims it). */
-  poolLimit = 1 << 30;
+  poolLimit = 256 << 20;
+  /** Heap ranges of buffers collected without `free`. */
+  private readonly collected = new FinalizationRegistry<number>((addr) => cpuHeap().release(addr));
 
   /** A buffer of `bytes` bytes; its contents are unspecified (a reused buffer keeps old data). */
   alloc(bytes: number): CpuBuffer {
     const n = Math.max(bytes, 0);
-    const reuse = this.pool.get(n)?.pop();
+    const reuse = n < HEAP_MIN_BYTES ? this.pool.get(n)?.pop() : undefined;
     if (reuse) {
       this.pooledBytes -= n;
       return reuse;
     }
-    return new CpuBuffer(new SharedArrayBuffer(n));
+    return allocCpuBuffer(n, this.collected);
   }
   free(buf: Buffer): void {
     const b = buf as CpuBuffer;
+    if (b.heapAddr >= 0) {
+      this.collected.unregister(b);
+      cpuHeap().release(b.heapAddr);
+      return;
+    }
     if (this.pooledBytes + b.bytes > this.poolLimit) return;
     let list = this.pool.get(b.bytes);
     if (!list) this.pool.set(b.bytes, (list = []));
@@ -96,7 +137,7 @@ export class CpuBackend implements Backend {
     this.pooledBytes += b.bytes;
   }
   write(buf: Buffer, data: Uint8Array): void {
-    new Uint8Array((buf as CpuBuffer).data).set(data);
+    (buf as CpuBuffer).bytesView().set(data);
   }
   read(buf: Buffer, dtype: DType, size: number): HostData {
     const src = (buf as CpuBuffer).view(dtype, size);
@@ -123,7 +164,7 @@ export class CpuBackend implements Backend {
   /** A WebAssembly kernel, with its epilogue kernel when it is a row reduction. */
   private wasmFn(w: WasmKernel): KernelFn {
     const epi = w.reduction ? this.compile(w.reduction.epilogue) : null;
-    const run = wasmDriver(w, epi && ((ins, outs) => epi.fn(ins, outs, 0, epi.outer, H)));
+    const run = wasmDriver(w, epi && ((ins, outs) => epi.fn(ins, outs, 0, epi.outer, H)), { memory: cpuHeap().memory, scratch: heapScratch });
     return run as unknown as KernelFn;
   }
   /** A contraction kernel: the matmul into a scratch result, then the epilogue kernel reading it. */
@@ -142,6 +183,7 @@ export class CpuBackend implements Backend {
     this.stats.dispatches++;
     const ins = inputs.map((b, i) => (b as CpuBuffer).typed(e.kernel.inputs[i].dtype));
     const outs = outputs.map((b, i) => (b as CpuBuffer).typed(e.kernel.outputs[i].dtype));
-    e.fn(ins, outs, 0, e.outer, H);
+    const addrs = e.kind === "wasm" ? [...inputs, ...outputs].map((b) => (b as CpuBuffer).heapAddr) : undefined;
+    e.fn(ins, outs, 0, e.outer, H, addrs);
   }
 }

@@ -1,8 +1,9 @@
 /**
  * @file The WebAssembly SIMD renderer for hot CPU kernels: float32 elementwise kernels (every
- * load at the output position, or a scalar) become a loop over f32x4 vectors. The kernel's
- * memory holds one block of each input and output; the driver copies blocks in and out (the
- * blocks stay in cache, so the copies cost little next to the math). A kernel whose math has
+ * load at the output position, or a scalar) become a loop over f32x4 vectors. A kernel takes the
+ * address of each input's and output's row (and scalars by value) in an imported shared memory:
+ * the CPU heap, where large buffers live, so it works on them in place; for other buffers the
+ * driver copies rows into a private scratch memory and back. A kernel whose math has
  * rare cases (wasmmath.ts) runs a block first in fast mode, four vectors per iteration, and again
  * in general mode only when some lane needed a rare case. Kernels outside this subset return
  * null and are rendered as JavaScript.
@@ -11,7 +12,7 @@
 import { ExpKeys, type Exp, type Kernel, gidx, load, mapExp, walkExp } from "./exp.js";
 import { loopNest } from "./nest.js";
 import { affine } from "./matmul.js";
-import { FnBuilder, moduleBytes, type SimdOp } from "./wasmasm.js";
+import { F32, FnBuilder, I32, moduleBytes, type SimdOp } from "./wasmasm.js";
 import { expF32, expPairF32, logF32, logisticF32, sinCosF32, sinOrCosF32, tanhF32 } from "./wasmmath.js";
 
 /**
@@ -162,15 +163,15 @@ export function compileWasm(k: Kernel): WasmKernel | null {
 
   const unrollFast = plan.flat === null ? UNROLL_ROWS : UNROLL_FLAT;
   const step = 4 * unrollFast;
-  const cols4 = Math.ceil(plan.cols / step) * step;
   const vecSlots = slots.map((s, j) => j).filter((j) => slots[j].kind === "vector");
-  const slotAddr = new Map<number, number>();
-  vecSlots.forEach((j, n) => slotAddr.set(j, n * cols4 * 4));
-  const outBase = vecSlots.length * cols4 * 4;
-  const numOut = plan.red ? 1 : k.outputs.length;
-  const scalarBase = outBase + (plan.red ? 16 : numOut * cols4 * 4);
-  slots.forEach((s, j) => (s.kind === "scalar" ? slotAddr.set(j, scalarBase + 16 * j) : null));
-  const bytes = scalarBase + 16 * slots.length;
+  const scaSlots = slots.map((s, j) => j).filter((j) => slots[j].kind === "scalar");
+  const numOut = plan.red ? 0 : k.outputs.length;
+  // Parameters: n, cols, a row address per vector slot, one per output, a value per scalar slot.
+  const slotParam = new Map<number, number>();
+  vecSlots.forEach((j, q) => slotParam.set(j, 2 + q));
+  const outParam = (m: number): number => 2 + vecSlots.length + m;
+  scaSlots.forEach((j, q) => slotParam.set(j, 2 + vecSlots.length + numOut + q));
+  const paramTypes = [I32, I32, ...vecSlots.map(() => I32), ...Array.from({ length: numOut }, () => I32), ...scaSlots.map(() => F32)];
 
   // sin(x)/cos(x) pairs: the first emitted computes both; the second picks up its twin's result.
   const twinUsed = new Set<string>();
@@ -191,7 +192,7 @@ export function compileWasm(k: Kernel): WasmKernel | null {
   };
   let pending = new Map<string, number[]>();
   // kernel(n, cols): n elements (a multiple of `step`), cols of them real (a reduction masks the rest).
-  const f = new FnBuilder(2, 2);
+  const f = new FnBuilder(paramTypes.length, 2, paramTypes, plan.red ? F32 : null);
   const n = 0, cols = 1, i = f.i32Local(0), end = f.i32Local(1);
   /** Each node's locals: one per vector of the loop being emitted (one for values computed before the loops). */
   const local = new Map<string, number[]>();
@@ -241,8 +242,8 @@ export function compileWasm(k: Kernel): WasmKernel | null {
           break;
         case "load": {
           const s = slotOf.get(key)!;
-          if (slots[s].kind === "scalar") f.i32(0).f32load(slotAddr.get(s)!).simd("f32x4.splat");
-          else f.get(i).mem("v128.load", slotAddr.get(s)! + 16 * j);
+          if (slots[s].kind === "scalar") f.get(slotParam.get(s)!).simd("f32x4.splat");
+          else f.addr(slotParam.get(s)!, i).mem("v128.load", 16 * j);
           break;
         }
         case "unary": {
@@ -304,7 +305,7 @@ export function compileWasm(k: Kernel): WasmKernel | null {
         f.get(acc[j]).get(arg(plan.exps[0], j)).f32x4(REDUCE_IDENTITY[rop]);
         f.get(lane[j]).get(cols).simd("i32x4.splat").simd("i32x4.lt_s").simd("v128.bitselect").simd(REDUCE_OP[rop]).set(acc[j]);
         f.get(lane[j]).i32x4(4 * u).simd("i32x4.add").set(lane[j]);
-      } else k.outputs.forEach((o, m) => f.get(i).get(arg(plan.exps[m], j)).mem("v128.store", outBase + m * cols4 * 4 + 16 * j));
+      } else k.outputs.forEach((o, m) => f.addr(outParam(m), i).get(arg(plan.exps[m], j)).mem("v128.store", 16 * j));
     }
     f.get(i).i32(16 * u).op("i32.add").tee(i).get(end).op("i32.lt_s").raw(0x0d, 0x00);
     f.raw(0x0b, 0x0b);
@@ -326,7 +327,8 @@ export function compileWasm(k: Kernel): WasmKernel | null {
     // Fold the four lanes: (a0 ∘ a2, a1 ∘ a3), then the two.
     f.get(r).get(r).get(r).shuffle([8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7]).simd(REDUCE_OP[rop]).set(r);
     f.get(r).get(r).get(r).shuffle([4, 5, 6, 7, 0, 1, 2, 3, 8, 9, 10, 11, 12, 13, 14, 15]).simd(REDUCE_OP[rop]).set(r);
-    f.i32(0).get(r).mem("v128.store", outBase);
+    // The row's result is the function's result.
+    f.get(r).lane("extract", 0);
   }
   let reduction: WasmKernel["reduction"] = null;
   if (plan.red) {
@@ -339,7 +341,7 @@ export function compileWasm(k: Kernel): WasmKernel | null {
     };
   }
   return {
-    bytes: moduleBytes(f, "kernel", Math.ceil(bytes / 65536), IMPORTS), slots, rows: plan.rows, cols: plan.cols, step, flat: plan.flat,
+    bytes: moduleBytes(f, "kernel", "import", IMPORTS), slots, rows: plan.rows, cols: plan.cols, step, flat: plan.flat,
     numOutputs: k.outputs.length, reduction,
   };
 }
@@ -367,41 +369,116 @@ function loadSlot(e: Extract<Exp, { kind: "load" }>, k: Kernel, inner: number, o
 }
 
 type Typed = Float32Array;
-type KernelFn = (ins: Typed[], outs: Typed[], start: number, end: number) => void;
+/** `addrs`: the CPU-heap byte address of each input then each output, -1 for one outside the heap. */
+type KernelFn = (ins: Typed[], outs: Typed[], start: number, end: number, h?: unknown, addrs?: readonly number[]) => void;
+type Call = (...args: number[]) => number | undefined;
+
+const instantiate = (bytes: Uint8Array<ArrayBuffer>, mem: WebAssembly.Memory): Call =>
+  new WebAssembly.Instance(new WebAssembly.Module(bytes), { m: { sin: Math.sin, cos: Math.cos, mem } }).exports.kernel as Call;
+
+/** The CPU heap as a kernel driver sees it: its memory and this thread's scratch range. */
+export interface DriverHeap {
+  readonly memory: WebAssembly.Memory;
+  readonly scratch: () => { readonly addr: number; readonly bytes: number } | null;
+}
 
 /**
- * The JavaScript driver of a compiled WebAssembly kernel: row by row, it copies each vector
- * slot's row and each scalar slot's element into the module's memory, calls the kernel, and
- * copies the results out. A row reduction then runs its epilogue (`epilogue`: the compiled
- * epilogue kernel, called with the per-row results as an extra input). `start`/`end` are rows.
+ * The JavaScript driver of a compiled WebAssembly kernel, row by row (`start`/`end` are rows).
+ * When every output is in the CPU heap (the memory the kernel then imports), no output overlaps
+ * an input, and the inputs outside the heap (small ones) fit in the thread's scratch range, the
+ * kernel runs in place: heap inputs are read where they are, the others from one copy each in
+ * the scratch. A row's last iteration may run up to `step - 1` elements past its end, which the
+ * next row rewrites, or the allocation's slack absorbs (heap.ts), and which a reduction masks.
+ * Otherwise each row is copied into a private scratch memory and the results copied out. A row
+ * reduction then runs its epilogue (`epilogue`: the compiled epilogue kernel, called with the
+ * per-row results as an extra input).
  */
-export function wasmDriver(w: WasmKernel, epilogue: ((ins: Typed[], outs: Typed[]) => void) | null): KernelFn {
-  const inst = new WebAssembly.Instance(new WebAssembly.Module(w.bytes), { m: { sin: Math.sin, cos: Math.cos } });
-  const kernel = inst.exports.kernel as (n: number, cols: number) => void;
-  const mem = new Float32Array((inst.exports.mem as WebAssembly.Memory).buffer);
+export function wasmDriver(w: WasmKernel, epilogue: ((ins: Typed[], outs: Typed[]) => void) | null, heap: DriverHeap | null): KernelFn {
   const cols4 = Math.ceil(w.cols / w.step) * w.step;
   const vec: number[] = [], sca: number[] = [];
   w.slots.forEach((s, j) => (s.kind === "vector" ? vec : sca).push(j));
-  const outBase = vec.length * cols4;
-  const scalarBase = outBase + (w.reduction ? 4 : w.numOutputs * cols4);
+  const vecInputs = [...new Set(vec.map((j) => w.slots[j].input))];
+  const numOut = w.reduction ? 0 : w.numOutputs;
+  const args = new globalThis.Array<number>(2 + vec.length + numOut + sca.length).fill(0);
+  let inPlace: Call | null = null;
+  let scratch: { call: Call; mem: Float32Array } | null = null;
+  const copyMode = (): { call: Call; mem: Float32Array } => {
+    if (!scratch) {
+      const pages = Math.max(1, Math.ceil(((vec.length + numOut) * cols4 * 4) / 65536));
+      const mem = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
+      scratch = { call: instantiate(w.bytes, mem), mem: new Float32Array(mem.buffer) };
+    }
+    return scratch;
+  };
+  /** Each input's byte address in the heap for this dispatch (in place), or null (copies). */
+  const bases = new globalThis.Array<number>(0);
+  const placeInputs = (ins: Typed[], outs: Typed[], addrs: readonly number[] | undefined): boolean => {
+    if (!heap || !addrs) return false;
+    for (let m = 0; m < numOut; m++) {
+      const a = addrs[ins.length + m];
+      if (a < 0) return false;
+      const b = a + outs[m].byteLength;
+      for (const k of vecInputs) {
+        const c = addrs[k];
+        if (c >= 0 && c < b && a < c + ins[k].byteLength) return false;
+      }
+    }
+    let used = 0;
+    for (const k of vecInputs) if (addrs[k] < 0) used += Math.ceil((ins[k].byteLength + 4 * w.step) / 64) * 64;
+    const room = used ? heap.scratch() : null;
+    if (used && (!room || used > room.bytes)) return false;
+    let at = room?.addr ?? 0;
+    const mem = heapView();
+    for (const k of vecInputs) {
+      if (addrs[k] >= 0) bases[k] = addrs[k];
+      else {
+        mem.set(ins[k], at / 4);
+        bases[k] = at;
+        at += Math.ceil((ins[k].byteLength + 4 * w.step) / 64) * 64;
+      }
+      // The lanes a last iteration reads past the input's end (its slack, or the scratch) are
+      // zeros, so results never depend on stale memory (a NaN there would send the block to
+      // the general pass, which may round differently).
+      const end = (bases[k] + ins[k].byteLength) / 4;
+      mem.fill(0, end, end + w.step);
+    }
+    return true;
+  };
+  let view: Float32Array | null = null;
+  /** The heap as float32 (a new view after the memory grew). */
+  const heapView = (): Float32Array => {
+    const buf = heap!.memory.buffer;
+    if (!view || view.buffer !== buf) view = new Float32Array(buf);
+    return view;
+  };
   let rowResults: Float32Array | null = null;
-  return (ins, outs, start, end) => {
+  return (ins, outs, start, end, _h, addrs) => {
     if (w.reduction) rowResults ??= new Float32Array(w.rows);
+    const here = placeInputs(ins, outs, addrs) ? (inPlace ??= instantiate(w.bytes, heap!.memory)) : null;
+    const copy = here ? null : copyMode();
     for (let r = start; r < end; r++) {
       const len = w.flat === null ? w.cols : Math.min(w.cols, w.flat - r * w.cols);
-      for (let n = 0; n < vec.length; n++) {
-        const s = w.slots[vec[n]];
+      args[0] = Math.ceil(len / w.step) * w.step;
+      args[1] = len;
+      for (let q = 0; q < vec.length; q++) {
+        const s = w.slots[vec[q]];
         const off = s.rowStride * r + s.offset;
-        mem.set(ins[s.input].subarray(off, off + len), n * cols4);
+        if (copy) {
+          copy.mem.set(ins[s.input].subarray(off, off + len), q * cols4);
+          // Lanes past the row's end: zeros, not what an earlier call left there.
+          if (len < cols4) copy.mem.fill(0, q * cols4 + len, (q + 1) * cols4);
+          args[2 + q] = q * cols4 * 4;
+        } else args[2 + q] = bases[s.input] + 4 * off;
       }
-      for (const j of sca) {
-        const s = w.slots[j];
-        mem[scalarBase + 4 * j] = ins[s.input][s.rowStride * r + s.offset];
+      for (let m = 0; m < numOut; m++) args[2 + vec.length + m] = copy ? (vec.length + m) * cols4 * 4 : addrs![ins.length + m] + 4 * r * w.cols;
+      for (let q = 0; q < sca.length; q++) {
+        const s = w.slots[sca[q]];
+        args[2 + vec.length + numOut + q] = ins[s.input][s.rowStride * r + s.offset];
       }
-      kernel(Math.ceil(len / w.step) * w.step, len);
-      if (rowResults) rowResults[r] = mem[outBase];
-      else {
-        for (let j = 0; j < outs.length; j++) outs[j].set(mem.subarray(outBase + j * cols4, outBase + j * cols4 + len), r * w.cols);
+      const result = (here ?? copy!.call)(...args);
+      if (rowResults) rowResults[r] = result!;
+      else if (copy) {
+        for (let m = 0; m < numOut; m++) outs[m].set(copy.mem.subarray((vec.length + m) * cols4, (vec.length + m) * cols4 + len), r * w.cols);
       }
     }
     if (rowResults && epilogue && end === w.rows && start === 0) epilogue([...ins, rowResults], outs);

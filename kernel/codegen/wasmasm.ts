@@ -48,9 +48,12 @@ export function sleb(n: number, out: number[]): void {
   }
 }
 
+/** WebAssembly value types. */
+export const I32 = 0x7f, F32 = 0x7d;
+
 /**
- * The body of one function: i32 parameters, then `numI32` i32 locals, then v128 locals allocated
- * on demand. Vector constants live in locals set once at the function's start: V8 keeps them in
+ * The body of one function: its parameters (`params`: i32 unless `paramTypes` says otherwise; an
+ * optional `result` type), then `numI32` i32 locals, then v128 locals allocated on demand. Vector constants live in locals set once at the function's start: V8 keeps them in
  * registers or spill slots (one load) instead of rebuilding each one (three instructions) at
  * every use inside a branch of the loop.
  */
@@ -59,7 +62,11 @@ export class FnBuilder {
   private readonly prologue: number[] = [];
   private readonly consts = new Map<string, number>();
   private v128Count = 0;
-  constructor(readonly numParams: number, readonly numI32: number) {}
+  readonly paramTypes: readonly number[];
+  constructor(readonly numParams: number, readonly numI32: number, paramTypes?: readonly number[], readonly result: number | null = null) {
+    this.paramTypes = paramTypes ?? new Array<number>(numParams).fill(I32);
+    if (this.paramTypes.length !== numParams) throw new Error("FnBuilder: one type per parameter");
+  }
   /** A fresh v128 local. */
   v128(): number {
     return this.numParams + this.numI32 + this.v128Count++;
@@ -103,6 +110,10 @@ export class FnBuilder {
     this.code.push(4);
     uleb(offset, this.code);
     return this;
+  }
+  /** An i32 parameter or local plus another: an address (base pointer + byte offset). */
+  addr(base: number, offset: number): this {
+    return this.get(base).get(offset).op("i32.add");
   }
   f32load(offset = 0): this {
     this.code.push(OP["f32.load"], 2);
@@ -180,10 +191,12 @@ export class FnBuilder {
 }
 
 /**
- * A module with one memory of `pages` 64 KiB pages (exported as "mem"), imported float64 → float64
- * functions `m.<name>` (function indices 0…), and one exported function of i32 params.
+ * A module with one exported function `name` and imported float64 → float64 functions
+ * `m.<name>` (function indices 0…). Its memory is its own (`pages` 64 KiB pages, exported as
+ * "mem"), or with `pages: "import"` the shared memory `m.mem` (at least one page, at most
+ * `maxPages`): the CPU heap, or a private scratch memory of the same kind.
  */
-export function moduleBytes(fn: FnBuilder, name: string, pages: number, imports: readonly string[] = []): Uint8Array<ArrayBuffer> {
+export function moduleBytes(fn: FnBuilder, name: string, pages: number | "import", imports: readonly string[] = [], maxPages = 65536): Uint8Array<ArrayBuffer> {
   const section = (id: number, content: number[]): number[] => {
     const out = [id];
     uleb(content.length, out);
@@ -201,22 +214,33 @@ export function moduleBytes(fn: FnBuilder, name: string, pages: number, imports:
     uleb(b.length, out);
     return [...out, ...b];
   };
-  const kernelType = [0x60, ...vec(new Array(fn.numParams).fill([0x7f])), 0x00];
+  const kernelType = [0x60, ...vec(fn.paramTypes.map((t) => [t])), ...vec(fn.result === null ? [] : [[fn.result]])];
   const mathType = [0x60, 0x01, 0x7c, 0x01, 0x7c];
-  const mem: number[] = [0x00];
-  uleb(pages, mem);
   const importEntries = imports.map((m) => [...str("m"), ...str(m), 0x00, 0x01]);
+  const memEntries: number[][] = [];
+  const exports: number[][] = [];
   const fnIndex: number[] = [];
   uleb(imports.length, fnIndex);
-  const exportFn: number[] = [...str(name), 0x00, ...fnIndex];
-  const exportMem: number[] = [...str("mem"), 0x02, 0x00];
+  exports.push([...str(name), 0x00, ...fnIndex]);
+  if (pages === "import") {
+    // Limits flag 3: a maximum and shared.
+    const limits = [0x03];
+    uleb(1, limits);
+    uleb(maxPages, limits);
+    importEntries.push([...str("m"), ...str("mem"), 0x02, ...limits]);
+  } else {
+    const mem: number[] = [0x00];
+    uleb(pages, mem);
+    memEntries.push(mem);
+    exports.push([...str("mem"), 0x02, 0x00]);
+  }
   return new Uint8Array([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...section(1, vec([kernelType, mathType])),
-    ...(imports.length ? section(2, vec(importEntries)) : []),
+    ...(importEntries.length ? section(2, vec(importEntries)) : []),
     ...section(3, vec([[0x00]])),
-    ...section(5, vec([mem])),
-    ...section(7, vec([exportFn, exportMem])),
+    ...(memEntries.length ? section(5, vec(memEntries)) : []),
+    ...section(7, vec(exports)),
     ...section(10, vec([fn.encode()])),
   ]);
 }
