@@ -3,7 +3,8 @@
  * prints, and the rematerialized forward in the backward pass prints again (JAX's
  * test_remat_of_debug_print, and its rule staging a known debug_callback unless the policy saves
  * it and its operands are saved values) — directly, inside lax.cond (whose grad under checkpoint
- * used to fail), inside fori_loop; under jit and vmap; once under jvp alone or without checkpoint.
+ * used to fail), inside fori_loop; under jit, vmap and vjp; once under jvp alone or without
+ * checkpoint; and checkpoint composing with itself, custom_vjp and scan.
  */
 
 import assert from "node:assert/strict";
@@ -14,7 +15,9 @@ import { ClosedJaxpr, type Jaxpr, makeJaxpr } from "../../kernel/ir/jaxpr.js";
 import * as lax from "../../kernel/lax/index.js";
 import { jit } from "../../kernel/jit/index.js";
 import { vmap } from "../../kernel/batching/index.js";
-import { type CheckpointPolicy, checkpoint, checkpointPolicies, grad, jvp } from "../../kernel/ad/index.js";
+import { type CheckpointPolicy, checkpoint, checkpointPolicies, grad, jvp, vjp } from "../../kernel/ad/index.js";
+import { customVjp } from "../../kernel/ad/custom_vjp.js";
+import { scan } from "../../kernel/lax/controlScan.js";
 
 const scalar = (x: number): Array => Array.fromHost([x], [], "float32");
 const num = (x: unknown): number => (x as Array).toNumbers()[0];
@@ -141,5 +144,26 @@ describe("ad: debug callbacks inside checkpoint", () => {
     lines.length = 0;
     close(num(grad(checkpoint(f, { policy: checkpointPolicies.dots_saveable }))(scalar(0.5))), 2 * Math.cos(1));
     assert.deepEqual(lines, ["y: 1", "x: 0.5", "y: 1", "x: 0.5"]);
+  });
+
+  it("under vjp: the forward print at the vjp call, the rematerialized one when the pullback runs", () => {
+    const { lines, cb } = printer();
+    const [, pullback] = vjp(remat(cb("p")), [scalar(2)]) as [Value, (ct: Value) => Value[]];
+    assert.deepEqual(lines, ["p: 3 6"]);
+    close(num(pullback(scalar(1))[0]), 2 * Math.exp(6), 1e-6);
+    assert.deepEqual(lines, ["p: 3 6", "p: 3 6"]);
+  });
+
+  it("composes (the partial evaluation rule was rewritten): nested checkpoints, custom_vjp inside, checkpoint in a scan body", () => {
+    const x = scalar(0.5);
+    const dSinSin = Math.cos(Math.sin(0.5)) * Math.cos(0.5);
+    close(num(grad(checkpoint(checkpoint((v: Value) => lax.sin(lax.sin(v)))))(x)), dSinSin);
+    // sin(sin(x·x)) with the inner checkpoint closing over x.
+    close(num(grad(checkpoint((v: Value) => lax.sin(checkpoint((y: Value) => lax.sin(lax.mul(y, v)))(v) as Value)))(x)), Math.cos(Math.sin(0.25)) * Math.cos(0.25) * 2 * 0.5);
+    const s = customVjp((v: Value) => lax.sin(v));
+    s.defvjp((v: Value) => [lax.sin(v), lax.cos(v)], (c: Value, g: Value) => [lax.mul(g, c)]);
+    close(num(grad(checkpoint((v: Value) => lax.mul(s(v) as Value, v)))(x)), Math.cos(0.5) * 0.5 + Math.sin(0.5));
+    const looped = (v: Value): Value => scan((c: Value) => [checkpoint((y: Value) => lax.sin(y))(c), c] as [Value, Value], v, null, { length: 2 })[0];
+    close(num(grad(looped)(x)), dSinSin);
   });
 });
