@@ -81,6 +81,17 @@ describe("collectives over a vmapped axis mixed with mesh axes", function () {
     assertClose(onA((w) => sh.psumScatter(w, ["x", "i"], { tiled: true }))(W2) as Value, fx.A_psum_scatter_xi_tiled, f32);
   });
 
+  it("the vmapped axis alone inside shard_map: ppermute and all_gather over 'i' stay within each device's block", () => {
+    const xs = fx.X.data.map(Number);
+    const row = (r: number): number[] => xs.slice(4 * r, 4 * r + 4);
+    // Element (x, i) receives element (x, i - 1 mod 3): row 3x + (i + 2) % 3.
+    const shifted = Array.from({ length: 6 }, (_, g) => row(3 * Math.floor(g / 3) + ((g % 3) + 2) % 3)).flat();
+    assertClose(onA((v) => sh.ppermute(v, "i", [[0, 1], [1, 2], [2, 0]]))(X()) as Value, { shape: [6, 4], dtype: "float32", data: shifted }, f32);
+    // Every element of device x gets the block's 3 rows.
+    const gathered = Array.from({ length: 6 }, (_, g) => [0, 1, 2].flatMap((i) => row(3 * Math.floor(g / 3) + i))).flat();
+    assertClose(onA((v) => sh.allGather(v, "i"))(X()) as Value, { shape: [6, 3, 4], dtype: "float32", data: gathered }, f32);
+  });
+
   it("under jit (of the shard_map, and of the vmapped body)", () => {
     assertClose(jit(onA((v) => sh.allGather(v, ["i", "x"])))(X()) as Value, fx.A_all_gather_ix, f32);
     const cycle: Perm = Array.from({ length: 6 }, (_, k) => [k, (k + 1) % 6]);
