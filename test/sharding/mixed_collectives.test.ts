@@ -1,7 +1,8 @@
 /**
  * @file Collectives naming a vmapped axis together with mesh axes of an enclosing shard_map, or
  * with another vmapped axis: all_gather, psum_scatter, ppermute, axis_index (and psum) over the
- * devices numbered row-major in the order the names are given, as on a mesh; eager and under jit;
+ * devices numbered row-major in the order the names are given, as on a mesh (psum/pmean/pmax/pmin
+ * too); eager and under jit;
  * gradients through them against PyTorch. References: test/fixtures/gen_collectives_mixed.py.
  */
 
@@ -90,6 +91,18 @@ describe("collectives over a vmapped axis mixed with mesh axes", function () {
     // Every element of device x gets the block's 3 rows.
     const gathered = Array.from({ length: 6 }, (_, g) => [0, 1, 2].flatMap((i) => row(3 * Math.floor(g / 3) + i))).flat();
     assertClose(onA((v) => sh.allGather(v, "i"))(X()) as Value, { shape: [6, 3, 4], dtype: "float32", data: gathered }, f32);
+  });
+
+  it("psum, pmean, pmax, pmin over ('i', 'x'): over all six elements", () => {
+    const xs = fx.X.data.map(Number);
+    const col = (j: number): number[] => [0, 1, 2, 3, 4, 5].map((r) => xs[4 * r + j]);
+    const each = (f: (c: number[]) => number): { shape: number[]; dtype: string; data: number[] } =>
+      ({ shape: [6, 4], dtype: "float32", data: Array.from({ length: 24 }, (_, k) => f(col(k % 4))) });
+    const sum = (c: number[]): number => c.reduce((a, b) => a + b, 0);
+    assertClose(onA((v) => sh.psum(v, ["i", "x"]))(X()) as Value, each(sum), f32);
+    assertClose(onA((v) => sh.pmean(v, ["x", "i"]))(X()) as Value, each((c) => sum(c) / 6), f32);
+    assertClose(onA((v) => sh.pmax(v, ["i", "x"]))(X()) as Value, each((c) => Math.max(...c)), f32);
+    assertClose(onA((v) => sh.pmin(v, ["x", "i"]))(X()) as Value, each((c) => Math.min(...c)), f32);
   });
 
   it("under jit (of the shard_map, and of the vmapped body)", () => {
