@@ -1,9 +1,9 @@
 /**
  * @file Collectives naming a vmapped axis together with mesh axes of an enclosing shard_map, or
- * with another vmapped axis: all_gather, psum_scatter, ppermute, axis_index (and psum) over the
- * devices numbered row-major in the order the names are given, as on a mesh (psum/pmean/pmax/pmin
- * too); eager and under jit;
- * gradients through them against PyTorch. References: test/fixtures/gen_collectives_mixed.py.
+ * with another vmapped axis: all_gather, psum_scatter, ppermute, axis_index, psum/pmean/pmax/pmin
+ * over the devices numbered row-major in the order the names are given, as on a mesh; eager and
+ * under jit; gradients through them against PyTorch. References: test/fixtures/gen_collectives_mixed.py
+ * (NumPy), or loops over its input arrays.
  */
 
 import assert from "node:assert/strict";
