@@ -276,19 +276,22 @@ const SIN_COS_F32 = 8192;
 const SIN_COS_LIMIT = 33554432;
 
 /**
- * |x| of each vector into `a`; in fast mode, clears `ok` where |x| ≥ SIN_COS_LIMIT or x is NaN;
+ * |x| of each vector into `a`; in fast mode, clears `ok` where |x| ≥ SIN_COS_LIMIT or x is NaN (with a
+ * fused multiply-add: inside the float64 branch);
  * then opens `if` (some lane of some vector at or above SIN_COS_F32: reduce in float64) — the
  * caller emits the float64 reduction, `else`, the float32 one and `end`.
  */
 function sinCosRange(f: FnBuilder, x: Locals, ok: number | null, fma: boolean): number[] {
   const a = fresh(f, x), big = f.v128();
   if (fma) {
+    // Lanes at or beyond SIN_COS_LIMIT (or NaN) are beyond SIN_COS_F32 too: the guard sits in the
+    // float64 branch, off the common path (and no value computed before the branch waits after it).
     const mx = absMax(f, x, a);
+    f.get(mx).i32x4(f32Bits(SIN_COS_F32) - 1).simd("i32x4.gt_s").simd("v128.any_true").op("if").raw(0x40);
     if (ok !== null) {
       f.get(mx).i32x4(f32Bits(SIN_COS_LIMIT)).simd("i32x4.lt_s");
       guard(f, ok);
     }
-    f.get(mx).i32x4(f32Bits(SIN_COS_F32) - 1).simd("i32x4.gt_s").simd("v128.any_true").op("if").raw(0x40);
     return a;
   }
   each(x, (j) => {
