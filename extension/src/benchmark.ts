@@ -158,8 +158,8 @@ function showPanel(context: vscode.ExtensionContext, nb: vscode.NotebookDocument
  */
 export async function insertResult(nb: vscode.NotebookDocument, result: BenchmarkResult): Promise<void> {
   const editor = vscode.window.visibleNotebookEditors.find((e) => e.notebook === nb);
-  // `selection` is typed as always set but is undefined when no cell is selected (after Escape in
-  // the notebook, or before any cell was clicked): `selections` says so honestly.
+  // `selection` is typed as always set but is `selections[0]`, undefined when no cell is selected
+  // (the UI walk-through gets there by keyboard), so the position comes from `selections`.
   const selected = editor?.selections[0];
   const at = selected ? selected.end : nb.cellCount;
   const cell = new vscode.NotebookCellData(vscode.NotebookCellKind.Code, `# JAX: Benchmark Function — ${result.function}, n = ${result.size}`, "python");

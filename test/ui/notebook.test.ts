@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
-import type { Browser, ElementHandle, Frame, Page } from "playwright-core";
+import type { Browser, ElementHandle, Frame, Locator, Page } from "playwright-core";
 import { launchBrowser, repoRoot, startServer, workbenchUrl, type VsCodeServer } from "../e2e/harness.js";
 
 const shots = path.join(repoRoot, "test/e2e/screenshots");
@@ -51,6 +51,17 @@ async function frameWith(page: Page, sel: string): Promise<Frame | undefined> {
   return undefined;
 }
 
+/** Waits until `el` stops moving (the list's scroll has ended), so a box read now stays true. */
+async function settled(el: Locator): Promise<void> {
+  let last = NaN;
+  await waitFor("the notebook's scroll to end", async () => {
+    const y = (await el.boundingBox())?.y ?? NaN;
+    const still = y === last;
+    last = y;
+    return still;
+  }, 30_000);
+}
+
 /** The notebook's list, the surface the mouse wheel scrolls. */
 const notebookList = (page: Page) => page.locator(".notebook-editor .monaco-list").first();
 
@@ -60,20 +71,22 @@ const notebookList = (page: Page) => page.locator(".notebook-editor .monaco-list
  * wheel event, whatever the event's delta.
  */
 async function scrollToCell(page: Page, line: string): Promise<void> {
+  // The notebook's tab first, so the keys below reach the notebook (not a focused webview panel).
+  await page.locator(".tabs-container .tab", { hasText: "jax-intro.jaxnb" }).first().click();
   const box = (await notebookList(page).boundingBox())!;
   await page.mouse.move(box.x + 10, box.y + box.height / 2);
   // From the first cell down (Escape leaves a cell's editor; Ctrl+Home focuses the first cell).
   await page.keyboard.press("Escape");
   await page.keyboard.press("Control+Home");
-  await page.waitForTimeout(500);
+  await waitFor("the notebook's first cell at the top", async () => {
+    const first = await notebookList(page).locator(".monaco-list-row[data-index='0']").boundingBox();
+    return first !== null && Math.abs(first.y - box.y) < 60;
+  }, 30_000);
   const target = page.locator(".notebook-editor .view-line", { hasText: line }).first();
   for (let i = 0; i < 300; i++) {
     const at = (await target.count()) ? await target.boundingBox() : null;
     const dist = at ? at.y - (box.y + 80) : 1000;
-    if (Math.abs(dist) < 60) {
-      await page.waitForTimeout(1500); // the outputs' webview catches up with the scroll
-      return;
-    }
+    if (Math.abs(dist) < 60) return settled(target);
     const steps = Math.min(10, Math.max(1, Math.round(Math.abs(dist) / 50)));
     for (let k = 0; k < steps; k++) await page.mouse.wheel(0, dist > 0 ? 100 : -100);
     await page.waitForTimeout(150);
@@ -124,6 +137,7 @@ describe("VS Code UI (code-server, Chromium): the post's notebook", function () 
 
   it("opens the example with its saved kernel, JAX (CPU), selected", async () => {
     await page.keyboard.press("Control+P");
+    await page.waitForSelector(".quick-input-widget input", { state: "visible" });
     await page.keyboard.type("jax-intro.jaxnb");
     await page.locator(".quick-input-widget .monaco-list-row", { hasText: "jax-intro.jaxnb" }).first().waitFor({ timeout: 30_000 });
     await page.keyboard.press("Enter");
@@ -203,7 +217,10 @@ describe("VS Code UI (code-server, Chromium): the post's notebook", function () 
     }, 60_000);
     assert.match(hover, /func′\(x\) = .*sin\(u\)/s);
     assert.match(hover, /u = e\^\(x²\)/);
-    await page.waitForTimeout(1000); // the hover fades in
+    await waitFor("the hover's fade-in to end", () => page.locator(".monaco-hover:visible").first().evaluate((e) => {
+      for (let n: Element | null = e; n; n = n.parentElement) if (n.getAnimations().some((a) => a.playState === "running")) return false;
+      return true;
+    }), 10_000);
     await shot(page, "5-hover");
     await page.mouse.move(5, 500);
     await page.keyboard.press("Escape");
@@ -220,10 +237,15 @@ describe("VS Code UI (code-server, Chromium): the post's notebook", function () 
     await waitFor("the size input", async () => (await input.inputValue()) === "10000000", 30_000);
     await input.fill("100000");
     await page.keyboard.press("Enter");
-    // The backends, when the kernel has more than one: the CPU.
-    await page.waitForTimeout(1000);
+    // The backends, asked only when the kernel has more than one (then the CPU); else the
+    // benchmark starts at once (its progress notification, or already its panel).
     const cpuRow = page.locator(".quick-input-widget:visible .monaco-list-row[aria-label='cpu']");
-    if (await cpuRow.count()) {
+    const next = await waitFor("the backends picker or the benchmark running", async () => {
+      if (await cpuRow.count()) return "pick";
+      if (await page.locator(".notifications-toasts", { hasText: "Benchmarking func" }).count()) return "running";
+      return (await frameWith(page, "#jaxnb-insert")) && "running";
+    }, 60_000);
+    if (next === "pick") {
       await cpuRow.click();
       await page.keyboard.press("Enter");
     }
@@ -243,7 +265,8 @@ describe("VS Code UI (code-server, Chromium): the post's notebook", function () 
 
   it("Insert into notebook (the panel's button) adds a cell whose output shows the benchmark bars", async () => {
     // The button lives in the panel's inner frame; the panel has focus, so the extension must insert
-    // into the notebook the benchmark came from, which has no selected cell here (Escape cleared it).
+    // into the notebook the benchmark came from, which has no selected cell at this point (the
+    // new cell goes at the end; it used to fail here, reading the missing selection).
     const panel = await waitFor("the panel's Insert button", () => frameWith(page, "#jaxnb-insert"), 30_000);
     await panel.locator("#jaxnb-insert").click();
     const title = "# JAX: Benchmark Function — func, n = 100000";
