@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import "../../kernel/index.js";
 import * as sh from "../../kernel/sharding/index.js";
 import { cpuDevices } from "../../kernel/backend/device.js";
-import type { Value } from "../../kernel/ir/core.js";
+import { type Value, bind1 } from "../../kernel/ir/core.js";
 import { ClosedJaxpr, type Jaxpr, makeJaxpr } from "../../kernel/ir/jaxpr.js";
 import * as lax from "../../kernel/lax/index.js";
 import { jit } from "../../kernel/jit/index.js";
@@ -57,6 +57,8 @@ describe("collectives over a vmapped axis mixed with mesh axes", function () {
     const idx = (names: string[]) => onA(() => sh.axisIndex(names));
     assertClose(idx(["i", "x"])(X()) as Value, fx.A_axis_index_ix, exact);
     assertClose(idx(["x", "i"])(X()) as Value, fx.A_axis_index_xi, exact);
+    // An axis_index equation naming both (bound directly, as a transformed jaxpr may hold one).
+    assertClose(onA(() => bind1("axis_index", [], { axis_name: ["i", "x"] }))(X()) as Value, fx.A_axis_index_ix, exact);
     const j = (makeJaxpr(idx(["i", "x"]))(X()) as ClosedJaxpr).jaxpr;
     assert.equal(prims(j).filter((p) => p === "axis_index").length, 1, "the vmapped name's index is an iota, the mesh name's one axis_index");
     assert.ok(prims(j).includes("iota"));
