@@ -199,7 +199,7 @@ export function expPairF32(f: FnBuilder, x: Locals, ok: number): { pos: number[]
   const [c6, c5, c4, c3, c2] = EXP_P;
   const even = horner(f, fma, z, [c6, c4, c2]), odd = horner(f, fma, z, [c5, c3]);
   if (fma) {
-    // s± = E ± r·O; exp(±x) = 2^±n·(1 + (±r + r²·s±)) = 2^±n·(1 ± (r ∓ r²·(∓s±))).
+    // s± = E ± r·O (s+ in ro's local); exp(x) = 2^n·(1 + (r + r²·s+)), exp(-x) = 2^-n·(1 - (r - r²·s-)).
     const sp = ro, sn = fresh(f, x);
     each(x, (j) => madd(f, true, r[j], odd[j], even[j]).set(sp[j]));
     each(x, (j) => nmadd(f, true, r[j], odd[j], even[j]).set(sn[j]));
@@ -282,7 +282,7 @@ const SIN_COS_LIMIT = 33554432;
  * caller emits the float64 reduction, `else`, the float32 one and `end`.
  */
 function sinCosRange(f: FnBuilder, x: Locals, ok: number | null, fma: boolean): number[] {
-  const a = fresh(f, x), big = f.v128();
+  const a = fresh(f, x);
   if (fma) {
     // Lanes at or beyond SIN_COS_LIMIT (or NaN) are beyond SIN_COS_F32 too: the guard sits in the
     // float64 branch, off the common path (and no value computed before the branch waits after it).
@@ -294,6 +294,7 @@ function sinCosRange(f: FnBuilder, x: Locals, ok: number | null, fma: boolean): 
     }
     return a;
   }
+  const big = f.v128();
   each(x, (j) => {
     abs(f, x[j]);
     f.set(a[j]);
@@ -442,6 +443,10 @@ function reduceHalfPi(f: FnBuilder, x: Locals, { y, nb, m, h, t }: Reduction, co
   f.raw(0x0b);
 }
 
+/** Cephes' sinf and cosf on |r| ≤ π/4: sin r = r + r³·SIN_P(r²), cos r = 1 - r²/2 + r⁴·COS_P(r²). */
+const SIN_P = [-1.9515295891e-4, 8.3321608736e-3, -1.6666654611e-1];
+const COS_P = [2.443315711809948e-5, -1.388731625493765e-3, 4.166664568298827e-2];
+
 /**
  * sin and cos of x from one range reduction (x - k·π/2, k = round(2x/π)): both polynomials on
  * |r| ≤ π/4, swapped and signed by the quadrant. `exact` holds the indices of the imported
@@ -449,22 +454,22 @@ function reduceHalfPi(f: FnBuilder, x: Locals, { y, nb, m, h, t }: Reduction, co
  */
 export function sinCosF32(f: FnBuilder, x: Locals, ok: number | null, exact: { sin: number; cos: number }): { sin: number[]; cos: number[] } {
   const fma = useFma();
-  const r = fresh(f, x), q = fresh(f, x), z = fresh(f, x), s = fresh(f, x), c = fresh(f, x);
+  const r = fresh(f, x), q = fresh(f, x), z = fresh(f, x), s = fresh(f, x);
+  let c = fresh(f, x);
   const h = [f.v128(), f.v128()], k = [f.v128(), f.v128()];
   const a = sinCosRange(f, x, ok, fma);
   if (fma) reduceHalfPiFma(f, x, { y: r, nb: q, m: z, h, t: k }, 2 / Math.PI, 0, 1, 0);
   else reduceQuadrant(f, x, r, q, z, h, k);
   each(x, (j) => f.get(r[j]).get(r[j]).simd("f32x4.mul").set(z[j]));
-  const S = [-1.9515295891e-4, 8.3321608736e-3, -1.6666654611e-1], C4 = [2.443315711809948e-5, -1.388731625493765e-3, 4.166664568298827e-2];
-  const ps = horner(f, fma, z, S);
+  const ps = horner(f, fma, z, SIN_P);
   if (fma) {
     // cos r = 1 + z·(-½ + z·P(z)) as one Horner chain; sin r = r + P(z)·(z·r).
-    const pc = horner(f, true, z, [...C4, -0.5, 1]), w = fresh(f, x);
-    each(x, (j) => f.get(pc[j]).set(c[j]));
+    c = horner(f, true, z, [...COS_P, -0.5, 1]);
+    const w = fresh(f, x);
     each(x, (j) => f.get(z[j]).get(r[j]).simd("f32x4.mul").set(w[j]));
     each(x, (j) => madd(f, true, ps[j], w[j], r[j]).set(s[j]));
   } else {
-    const pc = horner(f, false, z, C4);
+    const pc = horner(f, false, z, COS_P);
     each(x, (j) => f.get(ps[j]).get(z[j]).simd("f32x4.mul").get(r[j]).simd("f32x4.mul").get(r[j]).simd("f32x4.add").set(s[j]));
     each(x, (j) => f.get(pc[j]).get(z[j]).simd("f32x4.mul").get(z[j]).simd("f32x4.mul").get(z[j]).f32x4(-0.5).simd("f32x4.mul").simd("f32x4.add").f32x4(1).simd("f32x4.add").set(c[j]));
   }
