@@ -67,5 +67,14 @@ describe("hovers and benchmarks", () => {
     assert.ok(added, "no inserted cell");
     const items = added.outputs.flatMap((o) => o.items.map((i) => i.mime));
     assert.deepEqual(items, ["application/vnd.jaxnb.benchmark+json", "text/plain"]);
+    // With no cell selected (the editor's `selection` is then undefined despite its type), the
+    // result goes at the end instead of failing.
+    const editor = vscode.window.visibleNotebookEditors.find((e) => e.notebook === doc);
+    assert.ok(editor, "the notebook is visible");
+    editor.selections = [];
+    const count = doc.cellCount;
+    await insertResult(doc, r as unknown as BenchmarkResult);
+    assert.equal(doc.cellCount, count + 1);
+    assert.match(doc.cellAt(count).document.getText(), /^# JAX: Benchmark Function — func/);
   });
 });
