@@ -11,6 +11,7 @@
 
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import * as lax from "../../kernel/lax/index.js";
 import type { Value } from "../../kernel/ir/core.js";
 import { Array } from "../../kernel/backend/array.js";
@@ -190,8 +191,10 @@ describe("CPU WebAssembly SIMD math: plain and with fused multiply-add", () => {
     // The development and CI machines are x64 with FMA3; where that changes, this says so first.
     assert.equal(fmaAvailable(), true);
     assert.equal(useFma(), process.env.JAXNB_CPU_FMA !== "0");
-    const script = 'import("./kernel/codegen/relaxed.ts").then((m) => console.log(m.fmaAvailable(), m.useFma()))';
-    const off = execFileSync(process.execPath, ["--import", "tsx", "-e", script], { env: { ...process.env, JAXNB_CPU_FMA: "0" }, encoding: "utf8" });
+    const relaxed = new URL("../../kernel/codegen/relaxed.ts", import.meta.url).href;
+    const script = `import(${JSON.stringify(relaxed)}).then((m) => console.log(m.fmaAvailable(), m.useFma()))`;
+    const repo = fileURLToPath(new URL("../..", import.meta.url));
+    const off = execFileSync(process.execPath, ["--import", "tsx", "-e", script], { cwd: repo, env: { ...process.env, JAXNB_CPU_FMA: "0" }, encoding: "utf8" });
     assert.equal(off.trim(), "true false");
   });
 
