@@ -16,8 +16,8 @@ import type { DType } from "../ir/dtype.js";
 import type { HostData } from "../ir/rules.js";
 import type { Kernel } from "../codegen/exp.js";
 import { type Backend, type Buffer, type Executable } from "./backend.js";
-import { CpuBuffer, allocCpuBuffer } from "./cpu.js";
-import { HEAP_MIN_BYTES, type HeapRange, SCRATCH_BYTES, cpuHeap } from "./heap.js";
+import { CpuBuffer, HeapBuffers } from "./cpu.js";
+import { type HeapRange, SCRATCH_BYTES, cpuHeap } from "./heap.js";
 import { bootstrap, tsxLoader } from "./threads.js";
 
 // ---- how many CPU devices ----------------------------------------------------------------------
@@ -111,7 +111,19 @@ export class CpuThreadBackend implements Backend {
   private freed: { buf: CpuBuffer; after: number }[] = [];
   /** Heap ranges of buffers collected without `free`, released once the thread is past `after`. */
   private collectedRanges: { addr: number; after: number }[] = [];
-  private readonly collected = new FinalizationRegistry<number>((addr) => this.collectedRanges.push({ addr, after: this.queued }));
+  /** The thread's id of each heap buffer it was sent (so a collected one can be dropped there). */
+  private readonly heapIds = new Map<number, number>();
+  private readonly heapBuffers = new HeapBuffers((addr) => {
+    const id = this.heapIds.get(addr);
+    if (id === undefined) {
+      cpuHeap().release(addr);
+      return;
+    }
+    this.heapIds.delete(addr);
+    this.enqueue({ op: "drop", id });
+    this.collectedRanges.push({ addr, after: this.queued });
+    this.recycle();
+  });
   private pool = new Map<number, CpuBuffer[]>();
   private pooledBytes = 0;
   poolLimit = 256 << 20;
@@ -123,12 +135,13 @@ export class CpuThreadBackend implements Backend {
   alloc(bytes: number): CpuBuffer {
     const n = Math.max(bytes, 0);
     this.recycle();
-    const reuse = n < HEAP_MIN_BYTES ? this.pool.get(n)?.pop() : undefined;
+    // The pool holds buffers outside the heap: small ones, and large ones made when the heap was full.
+    const reuse = this.pool.get(n)?.pop();
     if (reuse) {
       this.pooledBytes -= n;
       return reuse;
     }
-    return allocCpuBuffer(n, this.collected);
+    return this.heapBuffers.alloc(n);
   }
   free(buf: Buffer): void {
     const b = buf as CpuBuffer;
@@ -165,7 +178,8 @@ export class CpuThreadBackend implements Backend {
     if (b.heapAddr >= 0) {
       // The thread forgets the buffer before the range can be handed out again.
       drop();
-      this.collected.unregister(b);
+      this.heapIds.delete(b.heapAddr);
+      this.heapBuffers.forget(b);
       cpuHeap().release(b.heapAddr);
       return;
     }
@@ -208,6 +222,7 @@ export class CpuThreadBackend implements Backend {
       id = this.nextBuf++;
       this.ids.set(b, id);
       this.enqueue({ op: "buf", id, data: b.data as SharedArrayBuffer, byteOffset: b.byteOffset, byteLength: b.byteLength, heapAddr: b.heapAddr });
+      if (b.heapAddr >= 0) this.heapIds.set(b.heapAddr, id);
     }
     return id;
   }

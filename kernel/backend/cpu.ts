@@ -47,21 +47,36 @@ export class CpuBuffer implements Buffer {
 }
 
 /**
- * A buffer of `bytes` bytes: in the CPU heap when it is large and fits, else a SharedArrayBuffer
- * of its own. `freeHeap` is how the owning backend frees a heap range the garbage collector found
- * unreferenced (a buffer dropped without `free`, which would otherwise hold its range for good).
+ * The heap buffers of one backend that were not freed yet: a buffer dropped without `free` (a
+ * TypeScript caller's temporaries) holds its range until the garbage collector finds it, and a
+ * FinalizationRegistry then gives the range back (`release`: at once, or once a device thread
+ * has finished with it). Its callbacks run between tasks, so the ranges of buffers dropped
+ * during one long synchronous run come back only after it; meanwhile new buffers take fresh
+ * heap memory, and beyond the heap's limit SharedArrayBuffers of their own (as all buffers did
+ * before the heap).
  */
-export function allocCpuBuffer(bytes: number, registry: FinalizationRegistry<number>): CpuBuffer {
-  if (bytes >= HEAP_MIN_BYTES) {
-    const heap = cpuHeap();
-    const addr = heap.alloc(bytes);
-    if (addr !== null) {
-      const b = new CpuBuffer(heap.buffer, addr, bytes, addr);
-      registry.register(b, addr, b);
-      return b;
-    }
+export class HeapBuffers {
+  private readonly registry: FinalizationRegistry<number>;
+  constructor(release: (addr: number) => void) {
+    this.registry = new FinalizationRegistry<number>(release);
   }
-  return new CpuBuffer(new SharedArrayBuffer(bytes));
+  /** A buffer of `bytes` bytes: in the heap when it is large and fits, else a SharedArrayBuffer of its own. */
+  alloc(bytes: number): CpuBuffer {
+    if (bytes >= HEAP_MIN_BYTES) {
+      const heap = cpuHeap();
+      const addr = heap.alloc(bytes);
+      if (addr !== null) {
+        const b = new CpuBuffer(heap.buffer, addr, bytes, addr);
+        this.registry.register(b, addr, b);
+        return b;
+      }
+    }
+    return new CpuBuffer(new SharedArrayBuffer(bytes));
+  }
+  /** Forgets a heap buffer freed explicitly (its owner releases the range). */
+  forget(b: CpuBuffer): void {
+    this.registry.unregister(b);
+  }
 }
 
 /** Freed buffers kept per size (small ones are reused too: allocating a SharedArrayBuffer costs µs). */
@@ -109,23 +124,23 @@ export class CpuBackend implements Backend {
   private pooledBytes = 0;
   /** Freed memory kept for reuse at most (beyond it, garbage collection reclaims it). */
   poolLimit = 256 << 20;
-  /** Heap ranges of buffers collected without `free`. */
-  private readonly collected = new FinalizationRegistry<number>((addr) => cpuHeap().release(addr));
+  private readonly heapBuffers = new HeapBuffers((addr) => cpuHeap().release(addr));
 
   /** A buffer of `bytes` bytes; its contents are unspecified (a reused buffer keeps old data). */
   alloc(bytes: number): CpuBuffer {
     const n = Math.max(bytes, 0);
-    const reuse = n < HEAP_MIN_BYTES ? this.pool.get(n)?.pop() : undefined;
+    // The pool holds buffers outside the heap: small ones, and large ones made when the heap was full.
+    const reuse = this.pool.get(n)?.pop();
     if (reuse) {
       this.pooledBytes -= n;
       return reuse;
     }
-    return allocCpuBuffer(n, this.collected);
+    return this.heapBuffers.alloc(n);
   }
   free(buf: Buffer): void {
     const b = buf as CpuBuffer;
     if (b.heapAddr >= 0) {
-      this.collected.unregister(b);
+      this.heapBuffers.forget(b);
       cpuHeap().release(b.heapAddr);
       return;
     }

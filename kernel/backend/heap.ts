@@ -55,25 +55,8 @@ export class CpuHeap {
   alloc(bytes: number): number | null {
     if (!this.canAllocate) return null;
     const size = Math.ceil((bytes + HEAP_SLACK) / ALIGN) * ALIGN;
-    // Best fit among the free ranges (an exact fit is the common case: arrays of equal shapes).
-    let best = -1;
-    for (let i = 0; i < this.free.length; i++) {
-      const r = this.free[i];
-      if (r.size >= size && (best < 0 || r.size < this.free[best].size)) {
-        best = i;
-        if (r.size === size) break;
-      }
-    }
-    let start: number;
-    if (best >= 0) {
-      const r = this.free[best];
-      start = r.start;
-      if (r.size === size) this.free.splice(best, 1);
-      else {
-        r.start += size;
-        r.size -= size;
-      }
-    } else {
+    let start = this.fit(size);
+    if (start === null) {
       // A free range touching `top` is never kept (free() lowers `top` instead), so extend at the top.
       start = this.top;
       const end = start + size;
@@ -91,6 +74,27 @@ export class CpuHeap {
       this.top = end;
     }
     this.live.set(start, size);
+    return start;
+  }
+
+  /** Best fit among the free ranges (an exact fit is the common case: arrays of equal shapes), taken. */
+  private fit(size: number): number | null {
+    let best = -1;
+    for (let i = 0; i < this.free.length; i++) {
+      const r = this.free[i];
+      if (r.size >= size && (best < 0 || r.size < this.free[best].size)) {
+        best = i;
+        if (r.size === size) break;
+      }
+    }
+    if (best < 0) return null;
+    const r = this.free[best];
+    const start = r.start;
+    if (r.size === size) this.free.splice(best, 1);
+    else {
+      r.start += size;
+      r.size -= size;
+    }
     return start;
   }
 

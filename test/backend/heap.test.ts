@@ -195,6 +195,23 @@ describe("WebAssembly kernels in place on the CPU heap", () => {
     }
   });
 
+  it("beyond its limit, buffers of their own, reused once freed (no fresh memory per call)", () => {
+    const be2 = new CpuBackend();
+    const filler: CpuBuffer[] = [];
+    // Fill the heap (its ranges are not touched, so this takes no memory): big ranges, then small ones.
+    for (const size of [64 << 20, 1 << 20]) {
+      for (let b = be2.alloc(size); ; b = be2.alloc(size)) {
+        if (b.heapAddr < 0) break;
+        filler.push(b);
+      }
+    }
+    const a = be2.alloc(1 << 20);
+    assert.equal(a.heapAddr, -1, "the heap is full");
+    be2.free(a);
+    assert.equal(be2.alloc(1 << 20), a, "the freed buffer is reused");
+    for (const b of filler) be2.free(b);
+  });
+
   it("gives back the range of a buffer the garbage collector found unreferenced", async () => {
     setFlagsFromString("--expose-gc");
     const gc = runInNewContext("gc") as () => void;
