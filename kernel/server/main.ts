@@ -9,7 +9,7 @@ import { Worker, MessageChannel } from "node:worker_threads";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { PROTOCOL_VERSION, RPC_ERROR, type KernelInfo, type RpcMessage, type RpcRequest } from "./protocol.js";
-import type { FromWorker, WorkerData } from "./messages.js";
+import { EXEC, type FromWorker, type WorkerData } from "./messages.js";
 import { vegaLiteToSvg } from "./svg.js";
 
 const VERSION = "0.1.0";
@@ -34,11 +34,12 @@ const replyError = (id: number, code: number, message: string): void => send({ j
 // ---- the Python thread --------------------------------------------------------------------
 
 const interrupt = new SharedArrayBuffer(1);
+const execState = new Int32Array(new SharedArrayBuffer(8));
 const syncFlag = new SharedArrayBuffer(4);
 const { port1: syncHere, port2: syncThere } = new MessageChannel();
 const PASSED_ENV = /^(JAX_|XLA_|JAXNB_|TF_CPP_)/;
 const env = Object.fromEntries(Object.entries(process.env).filter(([k, v]) => PASSED_ENV.test(k) && v !== undefined)) as Record<string, string>;
-const workerData: WorkerData = { interrupt, syncFlag, syncPort: syncThere, env, cwd: process.cwd(), version: VERSION };
+const workerData: WorkerData = { interrupt, execState: execState.buffer as SharedArrayBuffer, syncFlag, syncPort: syncThere, env, cwd: process.cwd(), version: VERSION };
 const worker = new Worker(fileURLToPath(new URL("./worker.js", import.meta.url)), {
   workerData,
   transferList: [syncThere],
@@ -101,6 +102,16 @@ syncHere.on("message", ({ method, payload }: { method: string; payload: string }
 
 const FORWARDED = new Set(["execute", "complete", "inspect", "devices"]);
 
+/** Interrupts the running execute request, or the next to run; nothing when none is pending (see EXEC). */
+function interruptExecute(): void {
+  const runs = Atomics.load(execState, EXEC.RUNS);
+  const executes = [...pending].filter(([, m]) => m === "execute").map(([k]) => k + 1);
+  const target = executes.includes(runs) ? runs : executes[0];
+  if (target === undefined) return;
+  Atomics.store(execState, EXEC.FOR, target);
+  if (Atomics.load(execState, EXEC.RUNS) === target) Atomics.store(new Uint8Array(interrupt), 0, 2);
+}
+
 function handle(req: RpcRequest): void {
   const { id, method } = req;
   const whenReady = (f: () => void): void => {
@@ -112,8 +123,7 @@ function handle(req: RpcRequest): void {
       whenReady(() => reply(id, info));
       return;
     case "interrupt":
-      // Only a running cell is interrupted; the flag is cleared before each execution.
-      if ([...pending.values()].includes("execute")) Atomics.store(new Uint8Array(interrupt), 0, 2);
+      interruptExecute();
       reply(id, {});
       return;
     case "shutdown":

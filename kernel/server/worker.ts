@@ -11,7 +11,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadPyodide, version as pyodideVersion, type PyodideInterface } from "pyodide";
 import { bridge } from "../python/bridge.js";
-import type { ToWorker, FromWorker, WorkerData } from "./messages.js";
+import { EXEC, type ToWorker, type FromWorker, type WorkerData } from "./messages.js";
 
 const data = workerData as WorkerData;
 const port = parentPort!;
@@ -58,7 +58,21 @@ const kernelModule = {
   },
   syncCall,
   cwd: data.cwd,
+  /** The running execute request's user code starts: an interrupt already sent for it takes effect now (see EXEC). */
+  user_code_starts(): void {
+    Atomics.store(execState, EXEC.RUNS, currentExecute);
+    if (Atomics.load(execState, EXEC.FOR) === currentExecute) Atomics.store(interruptFlag, 0, 2);
+  },
+  /** Its user code ended: no interrupt is for it any more (one arriving now must not hit what follows). */
+  user_code_ends(): void {
+    Atomics.store(execState, EXEC.RUNS, 0);
+    Atomics.store(interruptFlag, 0, 0);
+  },
 };
+const interruptFlag = new Uint8Array(data.interrupt);
+const execState = new Int32Array(data.execState);
+/** The key (request id + 1) of the execute request being handled, 0 between them. */
+let currentExecute = 0;
 
 /**
  * A memory snapshot of Python after start-up and the standard-library imports the kernel uses
@@ -144,10 +158,11 @@ async function main(): Promise<void> {
     return;
   }
   const kernel = py.pyimport("_jaxnb.kernel") as Record<string, (json: string) => string>;
-  const interruptFlag = new Uint8Array(data.interrupt);
   port.on("message", (m: ToWorker) => {
-    // An interrupt that arrived as the previous cell ended must not hit this one.
-    if (m.method === "execute") Atomics.store(interruptFlag, 0, 0);
+    // Interrupts reach user code only (see EXEC): Python calls user_code_starts/ends around it.
+    const execute = m.method === "execute";
+    currentExecute = execute ? m.id + 1 : 0;
+    Atomics.store(interruptFlag, 0, 0);
     try {
       const handler = kernel[`rpc_${m.method}`];
       if (typeof handler !== "function") {
@@ -162,6 +177,10 @@ async function main(): Promise<void> {
         return;
       }
       post({ type: "response", id: m.id, error: { message: e instanceof Error ? e.message : String(e) } });
+    } finally {
+      currentExecute = 0;
+      Atomics.store(execState, EXEC.RUNS, 0);
+      Atomics.store(interruptFlag, 0, 0);
     }
   });
 }

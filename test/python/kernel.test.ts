@@ -119,6 +119,22 @@ describe("kernel process", function () {
     assert.equal(after.results[0].data["text/plain"], "(True, 41)");
   });
 
+  it("an interrupt for a cell still waiting to start (here: behind the kernel's start-up) stops it when it starts", async () => {
+    const k2 = startKernel({ JAX_PLATFORMS: "cpu" });
+    try {
+      const running = run(k2, "y = 5\nwhile True:\n    pass");
+      // Sent before Python is ready: the execute request waits; the interrupt is for it.
+      await k2.interrupt();
+      const r = await running;
+      assert.equal(r.reply.status, "error");
+      assert.equal(r.errors[0]?.ename, "KeyboardInterrupt");
+      // It hit that cell only: the next one runs.
+      assert.equal((await run(k2, "1 + 1")).results[0].data["text/plain"], "2");
+    } finally {
+      await k2.shutdown();
+    }
+  });
+
   it("ignores an interrupt sent while idle", async () => {
     await k.interrupt();
     const r = await run(k, "sum(range(10))");

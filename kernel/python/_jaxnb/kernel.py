@@ -12,6 +12,7 @@ import sys
 import traceback
 
 import _jaxnb_bridge
+import _jaxnb_kernel
 
 from . import channel, display, introspect, streams, tracebacks
 
@@ -79,6 +80,8 @@ def _show_open_figures():
 def _run(code, filename, first_line, count):
     _remember_source(filename, code, first_line)
     try:
+        # Interrupts take effect from here (one sent while this cell waited, at once) ...
+        _jaxnb_kernel.user_code_starts()
         body, last = _compile(code, filename, first_line, count is not None)
         exec(body, _namespace)
         if last is not None:
@@ -90,6 +93,9 @@ def _run(code, filename, first_line, count):
         return None
     except BaseException as e:  # noqa: BLE001 — every error of user code is reported, never fatal
         return e
+    finally:
+        # ... to here: the report of the cell's end is never cut short.
+        _jaxnb_kernel.user_code_ends()
 
 
 def rpc_execute(params_json):
