@@ -162,7 +162,16 @@ export const SCRATCH_BYTES = 256 * 1024;
 
 /** This thread's heap: made on first use by the allocating thread; a device thread's attached one. */
 export function cpuHeap(): CpuHeap {
-  heap ??= new CpuHeap(new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES, shared: true }), true);
+  if (!heap) {
+    const limit = Math.min(heapLimitBytes(), MAX_PAGES * PAGE);
+    try {
+      // The maximum is reserved as address space up front: only the limit, not 4 GiB.
+      heap = new CpuHeap(new WebAssembly.Memory({ initial: 1, maximum: Math.max(1, Math.ceil(limit / PAGE)), shared: true }), true, limit);
+    } catch {
+      // No room to reserve it (a limit on address space): every buffer gets its own, as before the heap.
+      heap = new CpuHeap(new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true }), false, 0);
+    }
+  }
   return heap;
 }
 
