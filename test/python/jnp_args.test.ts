@@ -7,7 +7,7 @@ import { programs, runCli } from "./run.js";
 describe("jaxnb run: jax.numpy argument checking", function () {
   this.timeout(120_000);
 
-  it("rejects extra, missing, unknown and repeated arguments as CPython does", async () => {
+  it("rejects extra, missing, unknown and repeated arguments as CPython does, and takes string parameters", async () => {
     const r = await runCli(["run", path.join(programs, "jnp_args.py")]);
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(r.stdout.trim().split("\n"), [
@@ -18,6 +18,11 @@ describe("jaxnb run: jax.numpy argument checking", function () {
       "jnp.where(1) -> TypeError: where() missing 2 required positional arguments: 'x' and 'y'",
       "jnp.linspace(-2, 2, 5, num=3) -> TypeError: linspace() got multiple values for argument 'num'",
       "jnp.linspace(-2, 2, 5).shape -> (5,)",
+      // A string is passed as a string (einsum's subscripts); where an array is wanted, JAX's TypeError.
+      "jnp.einsum('ij,jk->ik', jnp.ones((2, 3)), jnp.ones((3, 4))).shape -> (2, 4)",
+      "jnp.einsum('ii', jnp.eye(3)) -> 3.0",
+      "jnp.sin('a') -> TypeError: sin requires ndarray or scalar arguments, got <class 'str'> at position 0.",
+      "jnp.add(1, 'b') -> TypeError: add requires ndarray or scalar arguments, got <class 'str'> at position 1.",
     ]);
   });
 });

@@ -76,6 +76,10 @@ class _Plain:
 
 
 def _positional(v):
+    # A string is never an array: it is a parameter such as einsum's subscripts, and the
+    # runtime's signature check says so where a function wants an array instead.
+    if isinstance(v, str):
+        return v
     return v.value if isinstance(v, _Plain) else to_value(v)
 
 
@@ -126,7 +130,15 @@ def make_function(name, params, doc=None):
             elif v is not None:
                 opts[p.name] = _option(v)
         js_opts = to_js(opts, dict_converter=Object.fromEntries) if opts else None
-        return from_js(B.numpy(name, to_js(pos), js_opts))
+        try:
+            return from_js(B.numpy(name, to_js(pos), js_opts))
+        except TypeError as e:
+            # A string where the function wants an array: JAX's wording, naming the position.
+            if "is not a valid JAX array type" in str(e):
+                for i, v in enumerate(args):
+                    if isinstance(v, str):
+                        raise TypeError(f"{name} requires ndarray or scalar arguments, got {type(v)} at position {i}.") from None
+            raise
 
     fn.__name__ = fn.__qualname__ = name
     fn.__module__ = "jax.numpy"
