@@ -99,8 +99,6 @@ function guard(f: FnBuilder, ok: number): void {
   f.get(ok).simd("v128.and").set(ok);
 }
 
-/** i32x4.max_s (opcode 0xb8, not in wasmasm.ts's table). */
-const I32X4_MAX_S = [0xfd, 0xb8, 0x01];
 const f32Bits = (v: number): number => new Int32Array(Float32Array.of(v).buffer)[0];
 
 /**
@@ -114,7 +112,7 @@ function absMax(f: FnBuilder, x: Locals, a?: Locals): number {
   each(x, (j) => {
     abs(f, x[j]);
     if (a) f.tee(a[j]);
-    if (j) f.get(mx).raw(...I32X4_MAX_S);
+    if (j) f.get(mx).simd("i32x4.max_s");
     f.set(mx);
   });
   return mx;
