@@ -6,16 +6,14 @@
  */
 
 import assert from "node:assert/strict";
-import path from "node:path";
-import { programs, runCli } from "./run.js";
+import { runProgram } from "./run.js";
 
 describe("python: debug.print inside checkpoint", function () {
   this.timeout(120_000);
 
   it("prints in the forward pass and again in the backward pass", async () => {
-    const r = await runCli(["run", path.join(programs, "checkpoint_print.py")], { env: { JAX_PLATFORMS: "cpu" } });
-    assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(r.stdout.trim().split("\n"), [
+    const stdout = await runProgram("checkpoint_print.py");
+    assert.deepEqual(stdout.trim().split("\n"), [
       "y: 3.0, z: 6.0",
       "y: 3.0, z: 6.0",
       `grad -> ${(2 * Math.exp(6)).toFixed(3)}`,

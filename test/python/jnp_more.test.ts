@@ -6,16 +6,14 @@
  */
 
 import assert from "node:assert/strict";
-import path from "node:path";
-import { programs, runCli } from "./run.js";
+import { runProgram } from "./run.js";
 
 describe("jaxnb run: more of jax.numpy", function () {
   this.timeout(120_000);
 
   it("returns JAX's result types and NumPy's values", async () => {
-    const r = await runCli(["run", path.join(programs, "jnp_more.py")], { env: { JAX_PLATFORMS: "cpu" } });
-    assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(r.stdout.trim().split("\n"), [
+    const stdout = await runProgram("jnp_more.py");
+    assert.deepEqual(stdout.trim().split("\n"), [
       "tuple tuple tuple",
       "UniqueAllResult(values=Array([1, 3], dtype=int32), indices=Array([1, 0], dtype=int32), inverse_indices=Array([1, 0, 1], dtype=int32), counts=Array([1, 2], dtype=int32))",
       "[1 2]",

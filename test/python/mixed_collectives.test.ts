@@ -6,16 +6,14 @@
  */
 
 import assert from "node:assert/strict";
-import path from "node:path";
-import { programs, runCli } from "./run.js";
+import { runProgram } from "./run.js";
 
 describe("python: collectives over ('i', 'x') with 'i' vmapped", function () {
   this.timeout(120_000);
 
   it("number devices row-major over the names given", async () => {
-    const r = await runCli(["run", path.join(programs, "mixed_collectives.py")], { env: { JAX_PLATFORMS: "cpu" } });
-    assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(r.stdout.trim().split("\n"), [
+    const stdout = await runProgram("mixed_collectives.py");
+    assert.deepEqual(stdout.trim().split("\n"), [
       // Index L = 2i + x over ('i', 'x'); row 3x + i holds [6x + 2i, 6x + 2i + 1].
       "all_gather (i, x): [[0.0, 1.0], [6.0, 7.0], [2.0, 3.0], [8.0, 9.0], [4.0, 5.0], [10.0, 11.0]]",
       "axis_index (i, x): [0, 2, 4, 1, 3, 5]",

@@ -6,16 +6,14 @@
  */
 
 import assert from "node:assert/strict";
-import path from "node:path";
-import { programs, runCli } from "./run.js";
+import { runProgram } from "./run.js";
 
 describe("jaxnb run: effects in nested jaxprs", function () {
   this.timeout(120_000);
 
   it("survive dead-code elimination", async () => {
-    const r = await runCli(["run", path.join(programs, "nested_effects.py")], { env: { JAX_PLATFORMS: "cpu" } });
-    assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(r.stdout.trim().split("\n"), [
+    const stdout = await runProgram("nested_effects.py");
+    assert.deepEqual(stdout.trim().split("\n"), [
       "cond branch v=30.0",
       "grad cond -> 6.0",
       "cond branch v=20.0",

@@ -1,5 +1,6 @@
 /** @file Helpers for the Python-level tests: run `bin/jaxnb`, and read what it wrote. */
 
+import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -28,6 +29,16 @@ export function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: st
     p.stderr.setEncoding("utf8").on("data", (s: string) => (stderr += s));
     p.on("close", (code) => resolve({ code, stdout, stderr, ms: Date.now() - start }));
   });
+}
+
+/**
+ * Runs test/python/programs/`name` with `bin/jaxnb run` (on the CPU unless `env` says otherwise),
+ * asserts that it succeeded (its stderr as the message), and returns its output.
+ */
+export async function runProgram(name: string, env: NodeJS.ProcessEnv = { JAX_PLATFORMS: "cpu" }): Promise<string> {
+  const r = await runCli(["run", path.join(programs, name)], { env });
+  assert.equal(r.code, 0, r.stderr);
+  return r.stdout;
 }
 
 export const tempDir = (): string => mkdtempSync(path.join(tmpdir(), "jaxnb-test-"));

@@ -5,16 +5,14 @@
  */
 
 import assert from "node:assert/strict";
-import path from "node:path";
-import { programs, runCli } from "./run.js";
+import { runProgram } from "./run.js";
 
 describe("jaxnb run: jnp scalar types", function () {
   this.timeout(120_000);
 
   it("make strongly typed arrays that promote as JAX's do", async () => {
-    const r = await runCli(["run", path.join(programs, "scalar_types.py")], { env: { JAX_PLATFORMS: "cpu" } });
-    assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(r.stdout.trim().split("\n"), [
+    const stdout = await runProgram("scalar_types.py");
+    assert.deepEqual(stdout.trim().split("\n"), [
       "Array(1., dtype=float32) False ShapedArray(float32[])",
       // f32+f16 -> f32; a weak Python scalar never widens a strong f16.
       "float32 float16 float16",
