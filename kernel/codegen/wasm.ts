@@ -465,8 +465,8 @@ export function wasmDriver(w: WasmKernel, epilogue: ((ins: Typed[], outs: Typed[
         const off = s.rowStride * r + s.offset;
         if (copy) {
           copy.mem.set(ins[s.input].subarray(off, off + len), q * cols4);
-          // Lanes past the row's end: zeros, not what an earlier call left there.
-          if (len < cols4) copy.mem.fill(0, q * cols4 + len, (q + 1) * cols4);
+          // Lanes the last iteration reads past the row's end: zeros, not what an earlier call left there.
+          if (len < args[0]) copy.mem.fill(0, q * cols4 + len, q * cols4 + args[0]);
           args[2 + q] = q * cols4 * 4;
         } else args[2 + q] = bases[s.input] + 4 * off;
       }
