@@ -195,6 +195,30 @@ describe("WebAssembly kernels in place on the CPU heap", () => {
     }
   });
 
+  it("the heap may grow while a device thread runs a kernel on it", () => {
+    sh.setCpuDeviceCount(2);
+    try {
+      const mesh = sh.makeMesh([2], ["x"], { devices: cpuDevices() });
+      const post = (v: Value): Value => lax.mul(lax.exp(lax.neg(lax.integerPow(v, 2))), lax.cos(lax.exp(lax.integerPow(v, 2))));
+      const n = 1 << 20, xs = linspace(2 * n, -4, 4);
+      const y = sh.devicePut(Array.fromHost(xs, [2 * n], "float32", { device: cpuDevice() }), new sh.NamedSharding(mesh, sh.P("x"))) as sh.ShardedArray;
+      const f = jit(post);
+      const want = (f(y) as sh.ShardedArray).data() as Float32Array;
+      // Device 1's kernel is queued and running while this thread grows the memory.
+      const got = f(y) as sh.ShardedArray;
+      const be2 = new CpuBackend();
+      const before = cpuHeap().memory.buffer.byteLength;
+      // Larger than any free range (all lie below the top) and than the room above the top.
+      const size = Math.max(before - cpuHeap().stats().top, cpuHeap().stats().top) + (64 << 20);
+      const big = be2.alloc(size);
+      assert.ok(big.heapAddr >= 0 && cpuHeap().memory.buffer.byteLength > before, `the heap grew (from ${before >> 20} MiB, by ${size >> 20} MiB)`);
+      assert.deepEqual(bits(got.data() as Float32Array), bits(want));
+      be2.free(big);
+    } finally {
+      sh.setCpuDeviceCount(null);
+    }
+  });
+
   it("beyond its limit, buffers of their own, reused once freed (no fresh memory per call)", () => {
     const be2 = new CpuBackend();
     const filler: CpuBuffer[] = [];
