@@ -195,7 +195,7 @@ describe("WebAssembly kernels in place on the CPU heap", () => {
     }
   });
 
-  it("the heap may grow while a device thread runs a kernel on it", () => {
+  it("the heap grows between a device thread's kernel being queued and its result being read: the result is unchanged", () => {
     sh.setCpuDeviceCount(2);
     try {
       const mesh = sh.makeMesh([2], ["x"], { devices: cpuDevices() });
@@ -204,7 +204,7 @@ describe("WebAssembly kernels in place on the CPU heap", () => {
       const y = sh.devicePut(Array.fromHost(xs, [2 * n], "float32", { device: cpuDevice() }), new sh.NamedSharding(mesh, sh.P("x"))) as sh.ShardedArray;
       const f = jit(post);
       const want = (f(y) as sh.ShardedArray).data() as Float32Array;
-      // Device 1's kernel is queued and running while this thread grows the memory.
+      // Device 1's kernel is queued (and may still run) while this thread grows the memory.
       const got = f(y) as sh.ShardedArray;
       const be2 = new CpuBackend();
       const before = cpuHeap().memory.buffer.byteLength;
